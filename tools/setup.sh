@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building, testing, the examples and the benchmarks need.
+# Idempotent: a re-run with everything present only checks dpkg's records (well under a second).
+set -euo pipefail
+
+PKGS=(
+  # Build: Bazel 4.2.3 (WORKSPACE mode) and the toolchain.
+  bazel-bootstrap g++ clang-format
+  # Libraries. Boost 1.81 because 1.74's coroutine support breaks under g++ 12 -std=c++20;
+  # installing it removes libboost1.74-dev, which conflicts with it.
+  libboost1.81-dev libssl-dev libc-ares-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Peers measured beside ae in bench/ and spdlog for the logging benchmark.
+  libuv1-dev libev-dev libspdlog-dev
+  # Real peers used by interop tests, examples and the tour.
+  openssl curl socat nginx-light nsd dnsmasq-base python3-aiosmtpd libfcgi-bin wrk
+  # Used by scripts: process and network helpers.
+  procps iproute2 psmisc
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup.sh: installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=()
+  [[ $(id -u) == 0 ]] || SUDO=(sudo)
+  APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
+  "${APT[@]}" update >&2
+  "${APT[@]}" install "${missing[@]}" >&2
+fi
