@@ -1,0 +1,95 @@
+// ae::Backend: the thin interface between ae's loop and a foreign event loop.
+//
+// ae keeps all watcher bookkeeping itself, once for every backend: its own epoll set holds every
+// fd that an io watcher, the signal hub or the cross-thread wakeup needs, a heap holds the timers.
+// A backend only has to make the foreign loop call BackendHost::dispatch() when
+//   - the epoll fd (`poll_fd`) becomes readable (after arm_poll()),
+//   - the single deadline passes (set_deadline()), or
+//   - as soon as possible without blocking (schedule_now()).
+// An epoll fd is itself pollable, which is how one loop embeds into another, so a backend is a
+// few dozen lines and every backend gets the same per-fd cost. See docs/core-design.md.
+//
+// The backends shipped with ae:
+//   //core               "asio": Boost.Asio io_context, owned or borrowed (core/backend/asio.h)
+//   //core/backend/uv    "uv":   libuv uv_loop_t, owned or borrowed (core/backend/uv/uv.h)
+//
+// Thread safety: all members are called on the loop's thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/function.h"
+
+namespace ae {
+
+// Implemented by the loop; a backend calls it from inside its foreign loop.
+class BackendHost {
+ public:
+  // Gathers ready events, runs due timers and pending callbacks, then re-arms the backend.
+  // Exceptions thrown by user callbacks propagate out of it, and through the foreign loop's
+  // run function, to the program.
+  virtual void dispatch() = 0;
+
+ protected:
+  ~BackendHost() = default;
+};
+
+class Backend {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  virtual ~Backend() = default;
+
+  // The model name, as AE_MODEL spells it ("asio", "uv").
+  virtual std::string_view name() const noexcept = 0;
+
+  // True when the foreign loop is the program's own (ae borrowed it).
+  virtual bool borrowed() const noexcept = 0;
+
+  // Binds the backend to its loop. Called once, before any other member but name().
+  virtual void attach(BackendHost& host, int poll_fd) = 0;
+
+  // Asks for one dispatch once poll_fd is readable. Idempotent; the loop calls it again after
+  // every dispatch that wants more.
+  virtual void arm_poll() = 0;
+
+  // Withdraws arm_poll(), so that a borrowed foreign loop with nothing else to do may return.
+  virtual void disarm_poll() = 0;
+
+  // Asks for one dispatch at `deadline` (steady_clock), replacing the earlier deadline;
+  // std::nullopt withdraws it. A dispatch earlier than the deadline is harmless.
+  virtual void set_deadline(std::optional<TimePoint> deadline) = 0;
+
+  // Asks for one dispatch as soon as the foreign loop can run it, without blocking. Idempotent.
+  virtual void schedule_now() = 0;
+
+  // Runs the foreign loop for one round: waits (if `block`) until something is ready, then runs
+  // what is ready, which includes ae's dispatch when asked for. Used by Loop::run_once().
+  virtual void run_once(bool block) = 0;
+
+  // True when the foreign loop reports poll_fd only on new edges; the loop then asks for one more
+  // dispatch after every dispatch that found events, so that fds that stay ready are seen again.
+  virtual bool edge_triggered() const noexcept = 0;
+
+  // Called by the loop just before it goes away, while the host is still valid.
+  virtual void detach() noexcept = 0;
+};
+
+// Makes a backend of the model named `name` ("asio", "uv"); null when that backend is not linked.
+using BackendFactory = std::unique_ptr<Backend> (*)();
+
+// Registers a backend model by name, so AE_MODEL and make_backend() can find it. Backends linked
+// as libraries register themselves at start-up; a program may register its own.
+void register_backend(std::string name, BackendFactory factory);
+
+// Makes a backend that owns its foreign loop, of model `name`; null when no such model is linked.
+std::unique_ptr<Backend> make_backend(std::string_view name);
+
+// The names of the linked backend models, the default ("asio") first.
+std::string linked_backends();
+
+}  // namespace ae

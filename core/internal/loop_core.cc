@@ -1,0 +1,733 @@
+#include "core/internal/loop_core.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "core/internal/child_registry.h"
+#include "core/internal/signal_hub.h"
+#include "core/log_hook.h"
+
+namespace ae::core_internal {
+namespace {
+
+constexpr std::uint64_t kWakeTag = ~std::uint64_t{0};
+constexpr std::uint64_t kSignalTag = ~std::uint64_t{0} - 1;
+constexpr std::size_t kMinEvents = 64;
+constexpr std::size_t kMaxEvents = 4096;
+
+std::system_error errno_error(const char* what) {
+  return std::system_error(errno, std::generic_category(), what);
+}
+
+// Decrements a node's running count when an invocation ends, normally or by exception, and
+// frees the node if its handle was destroyed meanwhile.
+struct RunningScope {
+  explicit RunningScope(WatcherNode* n) noexcept : node(n) { ++node->running; }
+  ~RunningScope() {
+    if (--node->running == 0 && node->released) delete node;
+  }
+  WatcherNode* node;
+};
+
+}  // namespace
+
+MonoNs mono_clock() noexcept {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return MonoNs{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+double wall_clock() noexcept {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+MonoNs to_ns(double seconds, const char* what) {
+  if (std::isnan(seconds)) throw std::invalid_argument(std::string(what) + " is NaN");
+  if (std::isinf(seconds)) throw std::invalid_argument(std::string(what) + " is infinite");
+  // Saturate around 290 years rather than overflow.
+  constexpr double kMax = 9.0e9;
+  seconds = std::clamp(seconds, -kMax, kMax);
+  return static_cast<MonoNs>(seconds * 1e9);
+}
+
+void ChildNode::invoke() {
+  // Deliver in order; stop if the callback destroyed the watcher.
+  std::size_t i = 0;
+  struct Trim {
+    ChildNode* self;
+    std::size_t* done;
+    ~Trim() {
+      if (!self->released) {
+        self->inbox.erase(self->inbox.begin(),
+                          self->inbox.begin() + static_cast<std::ptrdiff_t>(*done));
+      }
+    }
+  } trim{this, &i};
+  while (i < inbox.size()) {
+    auto [pid, status] = inbox[i++];
+    cb(pid, status);
+    if (released) return;
+  }
+}
+
+// ---- Construction -------------------------------------------------------------------------------
+
+LoopCore::LoopCore(std::unique_ptr<Backend> backend)
+    : backend_(std::move(backend)), posts_(std::make_unique<PostQueue>()) {
+  if (!backend_) throw std::invalid_argument("ae::Loop: no backend");
+  signal_hub_init_process();
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw errno_error("ae::Loop: epoll_create1");
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    int e = errno;
+    ::close(epoll_fd_);
+    throw std::system_error(e, std::generic_category(), "ae::Loop: eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+    int e = errno;
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+    throw std::system_error(e, std::generic_category(), "ae::Loop: epoll_ctl");
+  }
+  events_.resize(kMinEvents);
+  signals_.resize(kMaxSignal + 1);
+  signal_refs_.resize(kMaxSignal + 1);
+  update_time();
+  backend_->attach(*this, epoll_fd_);
+  attached_ = true;
+}
+
+LoopCore::~LoopCore() {
+  orphan_all();
+  if (attached_) backend_->detach();
+  backend_.reset();
+  if (signal_slot_ >= 0) {
+    for (int s = 1; s <= kMaxSignal; ++s) {
+      if (signal_refs_[s] > 0) signal_hub_unwatch(signal_slot_, s);
+    }
+    signal_hub_detach(signal_slot_);
+  }
+  child_registry_remove_loop(this);
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+void LoopCore::orphan_all() noexcept {
+  while (all_head_ != nullptr) {
+    WatcherNode* n = all_head_;
+    unlink(n);
+    untrack(n);
+    n->loop = nullptr;
+  }
+  pending_.clear();
+  pending_pos_ = 0;
+}
+
+void LoopCore::track(WatcherNode* n) noexcept {
+  n->all_prev = nullptr;
+  n->all_next = all_head_;
+  if (all_head_ != nullptr) all_head_->all_prev = n;
+  all_head_ = n;
+}
+
+void LoopCore::untrack(WatcherNode* n) noexcept {
+  (n->all_prev != nullptr ? n->all_prev->all_next : all_head_) = n->all_next;
+  if (n->all_next != nullptr) n->all_next->all_prev = n->all_prev;
+  n->all_prev = n->all_next = nullptr;
+}
+
+// ---- Node lifetime ------------------------------------------------------------------------------
+
+void LoopCore::activate(WatcherNode* n) noexcept {
+  if (!n->active) {
+    n->active = true;
+    ++active_;
+  }
+}
+
+void LoopCore::deactivate(WatcherNode* n) noexcept {
+  if (n->active) {
+    n->active = false;
+    --active_;
+  }
+}
+
+void LoopCore::unlink(WatcherNode* n) noexcept {
+  switch (n->kind) {
+    case WatcherNode::Kind::kIo:
+      stop_io(static_cast<IoNode*>(n));
+      break;
+    case WatcherNode::Kind::kTimer:
+      stop_timer(static_cast<TimerNode*>(n));
+      break;
+    case WatcherNode::Kind::kSignal: {
+      auto* s = static_cast<SignalNode*>(n);
+      if (s->active) {
+        signals_[s->signum].remove(s);
+        unwatch_signal(s->signum);
+      }
+      break;
+    }
+    case WatcherNode::Kind::kChild: {
+      auto* c = static_cast<ChildNode*>(n);
+      if (c->active) {
+        children_.remove(c);
+        if (c->pid == 0) --any_child_watchers_;
+        if (children_.empty()) unwatch_signal(SIGCHLD);
+      }
+      break;
+    }
+    case WatcherNode::Kind::kIdle: {
+      auto* i = static_cast<IdleNode*>(n);
+      if (i->active) idles_.remove(i);
+      break;
+    }
+  }
+  deactivate(n);
+  unqueue(n);
+}
+
+void LoopCore::release(WatcherNode* n) noexcept {
+  if (LoopCore* loop = n->loop) {
+    loop->unlink(n);
+    loop->untrack(n);
+    n->loop = nullptr;
+    loop->rearm_later();
+  }
+  if (n->running > 0) {
+    n->released = true;
+  } else {
+    delete n;
+  }
+}
+
+// ---- Io -----------------------------------------------------------------------------------------
+
+LoopCore::FdEntry& LoopCore::fd_entry(int fd) {
+  if (static_cast<std::size_t>(fd) >= fds_.size()) {
+    fds_.resize(std::max<std::size_t>(static_cast<std::size_t>(fd) + 1, fds_.size() * 2));
+    // Each fd is queued at most once, so stop_io() (noexcept) never has to grow this.
+    fd_changes_.reserve(fds_.size());
+  }
+  return fds_[static_cast<std::size_t>(fd)];
+}
+
+IoNode* LoopCore::make_io(int fd, bool write, Function<void()> cb) {
+  if (fd < 0) throw std::invalid_argument("ae::io: negative fd " + std::to_string(fd));
+  if (::fcntl(fd, F_GETFD) < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "ae::io: fd " + std::to_string(fd) + " is not open");
+  }
+  if (!cb) throw std::invalid_argument("ae::io: empty callback");
+  fd_entry(fd);  // grow before allocating, so a failure leaks nothing
+  auto* n = new IoNode(this, fd, write, std::move(cb));
+  track(n);
+  start_io(n);
+  return n;
+}
+
+void LoopCore::start_io(IoNode* n) {
+  if (n->active) return;
+  FdEntry& e = fd_entry(n->fd);
+  (n->write ? e.writers : e.readers).push_back(n);
+  activate(n);
+  fd_changed(n->fd);
+  rearm_later();
+}
+
+void LoopCore::stop_io(IoNode* n) noexcept {
+  if (!n->active) return;
+  FdEntry& e = fds_[static_cast<std::size_t>(n->fd)];
+  (n->write ? e.writers : e.readers).remove(n);
+  deactivate(n);
+  unqueue(n);
+  if (!e.changed) {
+    e.changed = true;
+    fd_changes_.push_back(n->fd);  // within the capacity fd_entry() reserved
+  }
+  rearm_later();
+}
+
+void LoopCore::fd_changed(int fd) {
+  FdEntry& e = fds_[static_cast<std::size_t>(fd)];
+  if (!e.changed) {
+    e.changed = true;
+    fd_changes_.push_back(fd);
+  }
+}
+
+void LoopCore::apply_fd_changes() {
+  for (std::size_t i = 0; i < fd_changes_.size(); ++i) {
+    int fd = fd_changes_[i];
+    FdEntry& e = fds_[static_cast<std::size_t>(fd)];
+    e.changed = false;
+    std::uint32_t want = (e.readers.empty() ? 0u : std::uint32_t{EPOLLIN}) |
+                         (e.writers.empty() ? 0u : std::uint32_t{EPOLLOUT});
+    if (e.always_ready) {
+      if (want == 0) {
+        e.always_ready = false;
+        std::erase(always_ready_, fd);
+      }
+      continue;
+    }
+    if (want == e.registered) continue;
+    epoll_event ev{};
+    ev.events = want;
+    ev.data.u64 = static_cast<std::uint64_t>(fd);
+    int rc;
+    if (want == 0) {
+      // Removing, rather than keeping a zero mask, stops EPOLLHUP from waking us for an fd
+      // nobody watches. Errors mean the fd was closed already, which removed it anyway.
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
+      e.registered = 0;
+      continue;
+    }
+    if (e.registered == 0) {
+      rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+      if (rc != 0 && errno == EEXIST) rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+    } else {
+      rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+      // The fd was closed and reopened under the same number since we registered it.
+      if (rc != 0 && errno == ENOENT) rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    }
+    if (rc == 0) {
+      e.registered = want;
+    } else {
+      fd_failed(fd, errno);
+    }
+  }
+  fd_changes_.clear();
+}
+
+void LoopCore::fd_failed(int fd, int error) {
+  FdEntry& e = fds_[static_cast<std::size_t>(fd)];
+  e.registered = 0;
+  if (error == EPERM) {
+    // epoll refuses regular files and directories; they never block, so they are always ready.
+    e.always_ready = true;
+    always_ready_.push_back(fd);
+    return;
+  }
+  // The fd was closed under a live watcher. Run each watcher once so its own read or write sees
+  // the error, then stop them all rather than spin.
+  core_log(LogLevel::kError, "ae::core",
+           "io watchers on fd " + std::to_string(fd) + " stopped: " + std::strerror(error));
+  for (NodeList<IoNode>* list : {&e.writers, &e.readers}) {
+    while (!list->empty()) {
+      IoNode* n = list->head;
+      list->remove(n);
+      deactivate(n);
+      queue(n);
+    }
+  }
+}
+
+void LoopCore::queue_fd(FdEntry& e, std::uint32_t revents) {
+  // Writers before readers, as AnyEvent::Loop dispatches them.
+  if (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+    for (IoNode* n = e.writers.head; n != nullptr; n = n->next) queue(n);
+  }
+  if (revents & (EPOLLIN | EPOLLPRI | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+    for (IoNode* n = e.readers.head; n != nullptr; n = n->next) queue(n);
+  }
+}
+
+// ---- Timers -------------------------------------------------------------------------------------
+
+TimerNode* LoopCore::make_timer(MonoNs after, MonoNs interval, Function<void()> cb) {
+  if (!cb) throw std::invalid_argument("ae::timer: empty callback");
+  auto* n = new TimerNode(this, std::move(cb));
+  track(n);
+  try {
+    start_timer(n, after, interval);
+  } catch (...) {
+    untrack(n);
+    delete n;
+    throw;
+  }
+  return n;
+}
+
+void LoopCore::start_timer(TimerNode* n, MonoNs after, MonoNs interval) {
+  if (interval < 0) throw std::invalid_argument("ae::timer: negative interval");
+  unqueue(n);
+  n->deadline = mono_now_ + std::max<MonoNs>(after, 0);
+  n->interval = interval;
+  n->sequence = timer_sequence_++;
+  if (n->heap_index >= 0) {
+    timers_.update(n);
+  } else {
+    timers_.push(n);
+  }
+  activate(n);
+  rearm_later();
+}
+
+void LoopCore::stop_timer(TimerNode* n) noexcept {
+  if (n->heap_index >= 0) timers_.remove(n);
+  deactivate(n);
+  unqueue(n);
+  rearm_later();
+}
+
+void LoopCore::collect_timers() {
+  while (!timers_.empty()) {
+    TimerNode* n = timers_.top();
+    // A repeating timer rescheduled to `now` in this pass sorts after every other due timer;
+    // meeting it again means the due ones are done.
+    if (n->deadline > mono_now_ || n->pending_index >= 0) break;
+    if (n->interval > 0) {
+      n->deadline = std::max(n->deadline + n->interval, mono_now_);
+      n->sequence = timer_sequence_++;
+      timers_.update(n);
+    } else {
+      timers_.remove(n);
+      deactivate(n);
+    }
+    queue(n);
+  }
+}
+
+// ---- Signals ------------------------------------------------------------------------------------
+
+void LoopCore::watch_signal(int signum) {
+  if (signal_slot_ < 0) {
+    signal_slot_ = signal_hub_attach(&signal_fd_);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kSignalTag;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev) != 0) {
+      int e = errno;
+      signal_hub_detach(signal_slot_);
+      signal_slot_ = -1;
+      throw std::system_error(e, std::generic_category(), "ae::signal: epoll_ctl");
+    }
+  }
+  if (signal_refs_[signum] == 0) signal_hub_watch(signal_slot_, signum);
+  ++signal_refs_[signum];
+}
+
+void LoopCore::unwatch_signal(int signum) noexcept {
+  if (--signal_refs_[signum] == 0) signal_hub_unwatch(signal_slot_, signum);
+}
+
+SignalNode* LoopCore::make_signal(int signum, Function<void()> cb) {
+  if (signum < 1 || signum > kMaxSignal || signum == SIGKILL || signum == SIGSTOP) {
+    throw std::invalid_argument("ae::signal: " + std::to_string(signum) +
+                                " is not a signal that can be caught");
+  }
+  if (!cb) throw std::invalid_argument("ae::signal: empty callback");
+  watch_signal(signum);
+  auto* n = new SignalNode(this, signum, std::move(cb));
+  track(n);
+  signals_[signum].push_back(n);
+  activate(n);
+  rearm_later();
+  return n;
+}
+
+void LoopCore::handle_signals() {
+  std::uint64_t bits = signal_hub_take(signal_slot_);
+  for (int s = 1; bits != 0; ++s, bits >>= 1) {
+    if ((bits & 1) == 0) continue;
+    if (s == SIGCHLD && !children_.empty()) child_check_ = true;
+    for (SignalNode* n = signals_[s].head; n != nullptr; n = n->next) queue(n);
+  }
+}
+
+// ---- Children -----------------------------------------------------------------------------------
+
+ChildNode* LoopCore::make_child(pid_t pid, Function<void(pid_t, int)> cb) {
+  if (pid < 0) throw std::invalid_argument("ae::child: pid " + std::to_string(pid) + " < 0");
+  if (!cb) throw std::invalid_argument("ae::child: empty callback");
+  std::optional<int> kept;
+  if (pid > 0) {
+    // A status kept from an earlier reap counts; otherwise the pid must be our child (waitpid
+    // with WNOHANG and without reaping tells: it fails with ECHILD for strangers).
+    kept = child_registry_take(pid);
+    if (!kept) {
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+        // It may have been reaped and kept by another loop just now.
+        kept = child_registry_take(pid);
+        if (!kept) {
+          throw std::system_error(errno, std::generic_category(),
+                                  "ae::child: pid " + std::to_string(pid) +
+                                      " is not a child of this process");
+        }
+      }
+    }
+  }
+  if (children_.empty()) {
+    watch_signal(SIGCHLD);
+    child_registry_add_loop(this);
+  }
+  auto* n = new ChildNode(this, pid, std::move(cb));
+  track(n);
+  children_.push_back(n);
+  if (pid == 0) ++any_child_watchers_;
+  activate(n);
+  if (kept) {
+    child_queue(n, pid, *kept);
+  } else {
+    // The child may have exited before this watcher existed: look on the next dispatch.
+    child_check_ = true;
+  }
+  rearm_later();
+  return n;
+}
+
+void LoopCore::child_queue(ChildNode* n, pid_t pid, int status) {
+  n->inbox.emplace_back(pid, status);
+  if (n->pid != 0 && n->active) {
+    // A process exits once: this watcher has nothing more to wait for.
+    children_.remove(n);
+    deactivate(n);
+    if (children_.empty()) unwatch_signal(SIGCHLD);
+  }
+  queue(n);
+}
+
+bool LoopCore::child_watched_here(pid_t pid) const noexcept {
+  for (ChildNode* n = children_.head; n != nullptr; n = n->next) {
+    if (n->pid == pid) return true;
+  }
+  return false;
+}
+
+void LoopCore::child_deliver(pid_t pid, int status, bool reaped_here) {
+  bool specific = false;
+  for (ChildNode* n = children_.head; n != nullptr;) {
+    ChildNode* next = n->next;  // child_queue may unlink n
+    if (n->pid == pid) {
+      specific = true;
+      child_queue(n, pid, status);
+    } else if (n->pid == 0 && reaped_here) {
+      child_queue(n, pid, status);
+    }
+    n = next;
+  }
+  if (!specific && reaped_here) child_registry_keep(pid, status, this);
+}
+
+void LoopCore::child_reap() {
+  child_check_ = false;
+  int status = 0;
+  if (any_child_watchers_ > 0) {
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) child_deliver(pid, status, true);
+  } else {
+    // Only the children asked about: other code in the program may wait for its own children.
+    std::vector<pid_t> pids;
+    for (ChildNode* n = children_.head; n != nullptr; n = n->next) pids.push_back(n->pid);
+    for (pid_t p : pids) {
+      if (::waitpid(p, &status, WNOHANG) == p) child_deliver(p, status, true);
+    }
+  }
+  claim_kept_children();
+}
+
+void LoopCore::claim_kept_children() {
+  std::vector<pid_t> pids;
+  for (ChildNode* n = children_.head; n != nullptr; n = n->next) {
+    if (n->pid != 0) pids.push_back(n->pid);
+  }
+  for (pid_t p : pids) {
+    if (auto status = child_registry_take(p)) child_deliver(p, *status, false);
+  }
+}
+
+// ---- Idle ---------------------------------------------------------------------------------------
+
+IdleNode* LoopCore::make_idle(Function<void()> cb) {
+  if (!cb) throw std::invalid_argument("ae::idle: empty callback");
+  auto* n = new IdleNode(this, std::move(cb));
+  track(n);
+  idles_.push_back(n);
+  activate(n);
+  rearm_later();
+  return n;
+}
+
+// ---- Deferred calls -----------------------------------------------------------------------------
+
+void LoopCore::postpone(Function<void()> f) {
+  if (!f) throw std::invalid_argument("ae::postpone: empty function");
+  postponed_.push_back(std::move(f));
+  rearm_later();
+}
+
+void LoopCore::post(Function<void()> f) {
+  if (!f) throw std::invalid_argument("ae::Loop::post: empty function");
+  bool wake;
+  {
+    std::lock_guard lock(posts_->mutex);
+    posts_->items.push_back(std::move(f));
+    wake = !std::exchange(posts_->woken, true);
+  }
+  posts_waiting_.store(true, std::memory_order_release);
+  if (wake) {
+    std::uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+    (void)ignored;
+  }
+}
+
+void LoopCore::handle_wakeup() {
+  std::uint64_t drained;
+  ssize_t ignored = ::read(wake_fd_, &drained, sizeof drained);
+  (void)ignored;
+  std::vector<Function<void()>> items;
+  {
+    std::lock_guard lock(posts_->mutex);
+    items.swap(posts_->items);
+    posts_->woken = false;
+    posts_waiting_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& f : items) postponed_.push_back(std::move(f));
+}
+
+void LoopCore::run_postponed() {
+  while (!postponed_.empty()) {
+    Function<void()> f = std::move(postponed_.front());
+    postponed_.pop_front();
+    f();
+  }
+}
+
+// ---- Dispatch -----------------------------------------------------------------------------------
+
+void LoopCore::update_time() noexcept {
+  mono_now_ = mono_clock();
+  wall_now_ = wall_clock();
+}
+
+void LoopCore::collect_events() {
+  apply_fd_changes();
+  int n = ::epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), 0);
+  if (n < 0) {
+    if (errno != EINTR) core_log(LogLevel::kError, "ae::core", "epoll_wait failed");
+    n = 0;
+  }
+  events_maybe_left_ = n > 0 && backend_->edge_triggered();
+  for (int i = 0; i < n; ++i) {
+    const epoll_event& ev = events_[static_cast<std::size_t>(i)];
+    if (ev.data.u64 == kWakeTag) {
+      handle_wakeup();
+    } else if (ev.data.u64 == kSignalTag) {
+      handle_signals();
+    } else {
+      std::size_t fd = static_cast<std::size_t>(ev.data.u64);
+      if (fd < fds_.size()) queue_fd(fds_[fd], ev.events);
+    }
+  }
+  if (static_cast<std::size_t>(n) == events_.size()) {
+    events_maybe_left_ = true;
+    if (events_.size() < kMaxEvents) events_.resize(events_.size() * 2);
+  }
+  for (int fd : always_ready_) queue_fd(fds_[static_cast<std::size_t>(fd)], EPOLLIN | EPOLLOUT);
+  if (child_check_) child_reap();
+}
+
+void LoopCore::invoke_pending() {
+  while (pending_pos_ < pending_.size()) {
+    WatcherNode* n = pending_[pending_pos_++];
+    if (n == nullptr) continue;
+    n->pending_index = -1;
+    RunningScope running(n);
+    n->invoke();
+  }
+  pending_.clear();
+  pending_pos_ = 0;
+}
+
+void LoopCore::dispatch() {
+  ++dispatch_depth_;
+  struct Rearm {
+    LoopCore* core;
+    ~Rearm() {
+      if (--core->dispatch_depth_ == 0) core->rearm();
+    }
+  } rearm_at_end{this};
+
+  update_time();
+  collect_events();
+  collect_timers();
+  if (pending_pos_ >= pending_.size() && postponed_.empty()) {
+    for (IdleNode* n = idles_.head; n != nullptr; n = n->next) queue(n);
+  }
+  invoke_pending();
+  run_postponed();
+}
+
+bool LoopCore::referenced() const noexcept {
+  return active_ > 0 || waiters_ > 0 || !postponed_.empty() || pending_pos_ < pending_.size() ||
+         posts_waiting_.load(std::memory_order_acquire);
+}
+
+bool LoopCore::has_immediate_work() const noexcept {
+  return pending_pos_ < pending_.size() || !postponed_.empty() || !idles_.empty() ||
+         !always_ready_.empty() || events_maybe_left_ || child_check_ ||
+         (!timers_.empty() && timers_.top()->deadline <= mono_now_);
+}
+
+void LoopCore::rearm() noexcept {
+  if (!attached_) return;
+  try {
+    if (!referenced()) {
+      backend_->disarm_poll();
+      backend_->set_deadline(std::nullopt);
+      return;
+    }
+    backend_->arm_poll();
+    if (has_immediate_work()) backend_->schedule_now();
+    if (timers_.empty()) {
+      backend_->set_deadline(std::nullopt);
+    } else {
+      MonoNs until = timers_.top()->deadline - mono_now_;
+      // Deadlines are measured from the cached time; steady_clock is the same monotonic clock.
+      auto deadline = std::chrono::steady_clock::time_point(
+          std::chrono::nanoseconds(mono_now_ + std::max<MonoNs>(until, 0)));
+      backend_->set_deadline(deadline);
+    }
+  } catch (const std::exception& e) {
+    core_log(LogLevel::kCritical, "ae::core", std::string("backend could not re-arm: ") + e.what());
+  }
+}
+
+// ---- Running ------------------------------------------------------------------------------------
+
+bool LoopCore::run_once(bool block) {
+  rearm();
+  if (!referenced() && !has_immediate_work()) return false;
+  backend_->run_once(block);
+  return referenced();
+}
+
+void LoopCore::run() {
+  stop_requested_ = false;
+  while (!stop_requested_ && referenced()) run_once(true);
+  stop_requested_ = false;
+}
+
+}  // namespace ae::core_internal

@@ -1,0 +1,198 @@
+// LoopCore: the watcher bookkeeping shared by every backend. Private to //core.
+//
+// One epoll set holds every fd that io watchers watch, plus an eventfd for cross-thread posts and
+// (while signal or child watchers exist) the signal hub's eventfd. The backend only waits for
+// that epoll fd and for the earliest timer deadline, then calls dispatch(), which:
+//   1. refreshes the cached clocks and applies fd interest changes (coalesced per iteration);
+//   2. polls the epoll set without blocking and queues the ready watchers (writers first, then
+//      readers, as AnyEvent::Loop does), handles posts, signals and child exits;
+//   3. queues the due timers (repeating ones are rescheduled before they run);
+//   4. queues the idle watchers if nothing else was queued;
+//   5. invokes the queue, then drains the postpone queue;
+//   6. re-arms the backend.
+// Queued watchers sit in a pending array; destroying a watcher clears its slot, which is what
+// makes destruction safe from any callback (libev's design).
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/backend.h"
+#include "core/internal/timer_heap.h"
+#include "core/internal/watcher_node.h"
+
+namespace ae::core_internal {
+
+class LoopCore final : public BackendHost {
+ public:
+  explicit LoopCore(std::unique_ptr<Backend> backend);
+  ~LoopCore();
+  LoopCore(const LoopCore&) = delete;
+  LoopCore& operator=(const LoopCore&) = delete;
+
+  // ---- Watchers ----
+  IoNode* make_io(int fd, bool write, Function<void()> cb);
+  void start_io(IoNode* n);
+  void stop_io(IoNode* n) noexcept;
+
+  TimerNode* make_timer(MonoNs after, MonoNs interval, Function<void()> cb);
+  void start_timer(TimerNode* n, MonoNs after, MonoNs interval);
+  void stop_timer(TimerNode* n) noexcept;
+
+  SignalNode* make_signal(int signum, Function<void()> cb);
+  ChildNode* make_child(pid_t pid, Function<void(pid_t, int)> cb);
+  IdleNode* make_idle(Function<void()> cb);
+
+  // The handle of `n` is gone: unlinks it and frees it now or after its running callback.
+  static void release(WatcherNode* n) noexcept;
+
+  // ---- Deferred calls ----
+  void postpone(Function<void()> f);
+  void post(Function<void()> f);  // any thread
+
+  // ---- Running ----
+  void run();
+  bool run_once(bool block);
+  void stop() noexcept { stop_requested_ = true; }
+  void dispatch() override;
+
+  // Counts blocking CondVar::recv() calls in progress (AnyEvent's recursion check).
+  int& waiters() noexcept { return waiters_; }
+
+  // ---- Time ----
+  MonoNs mono_now() const noexcept { return mono_now_; }
+  double wall_now() const noexcept { return wall_now_; }
+  void update_time() noexcept;
+
+  Backend& backend() noexcept { return *backend_; }
+  std::size_t active() const noexcept { return active_; }
+
+  // Called by the child reaper of another loop that reaped a child this loop may watch.
+  void claim_kept_children();
+
+ private:
+  struct FdEntry {
+    NodeList<IoNode> readers;
+    NodeList<IoNode> writers;
+    std::uint32_t registered = 0;  // the interest the kernel has now
+    bool changed = false;          // queued in fd_changes_
+    bool always_ready = false;     // epoll refused it (regular file): ready every iteration
+  };
+
+  struct PostQueue {
+    std::mutex mutex;
+    std::vector<Function<void()>> items;
+    bool woken = false;  // the eventfd was written since the loop last drained
+  };
+
+  // Links `n` into the pending array unless it is already there.
+  void queue(WatcherNode* n) {
+    if (n->pending_index < 0) {
+      n->pending_index = static_cast<std::int32_t>(pending_.size());
+      pending_.push_back(n);
+    }
+  }
+  void unqueue(WatcherNode* n) noexcept {
+    if (n->pending_index >= 0) {
+      pending_[static_cast<std::size_t>(n->pending_index)] = nullptr;
+      n->pending_index = -1;
+    }
+  }
+  void activate(WatcherNode* n) noexcept;
+  void deactivate(WatcherNode* n) noexcept;
+  void unlink(WatcherNode* n) noexcept;  // stop + unqueue, keeps loop pointer
+  void orphan_all() noexcept;            // the loop is going: every node becomes inert
+
+  FdEntry& fd_entry(int fd);
+  void fd_changed(int fd);
+  void apply_fd_changes();
+  void fd_failed(int fd, int error);
+  void queue_fd(FdEntry& e, std::uint32_t revents);
+
+  void collect_events();
+  void collect_timers();
+  void invoke_pending();
+  void run_postponed();
+  void handle_wakeup();
+  void handle_signals();
+
+  void watch_signal(int signum);
+  void unwatch_signal(int signum) noexcept;
+
+  void child_reap();
+  void child_deliver(pid_t pid, int status, bool reaped_here);
+  bool child_watched_here(pid_t pid) const noexcept;
+  void child_queue(ChildNode* n, pid_t pid, int status);
+
+  bool referenced() const noexcept;
+  bool has_immediate_work() const noexcept;
+  // Tells the backend what this loop needs next (poll, deadline, immediate dispatch).
+  void rearm() noexcept;
+  // rearm() unless a dispatch is running (it re-arms when it ends).
+  void rearm_later() noexcept {
+    if (dispatch_depth_ == 0) rearm();
+  }
+
+  std::unique_ptr<Backend> backend_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd for post()
+  std::vector<epoll_event> events_;
+  bool events_maybe_left_ = false;  // the last poll filled events_ or found events (edge case)
+
+  std::vector<FdEntry> fds_;
+  std::vector<int> fd_changes_;
+  std::vector<int> always_ready_;
+
+  TimerHeap timers_;
+  std::uint64_t timer_sequence_ = 0;
+
+  std::vector<WatcherNode*> pending_;
+  std::size_t pending_pos_ = 0;
+  std::deque<Function<void()>> postponed_;
+
+  // Signals: watcher lists per signal number, and this loop's slot in the signal hub.
+  std::vector<NodeList<SignalNode>> signals_;  // index: signum
+  std::vector<int> signal_refs_;               // watchers (+1 while child watchers exist)
+  int signal_slot_ = -1;
+  int signal_fd_ = -1;
+
+  NodeList<ChildNode> children_;
+  std::size_t any_child_watchers_ = 0;  // pid 0
+  bool child_check_ = false;            // reap on the next dispatch
+
+  NodeList<IdleNode> idles_;
+
+  // Every node this loop made and that still has a handle, so that a loop going away can make
+  // them all inert (stopped watchers are in no other table).
+  WatcherNode* all_head_ = nullptr;
+  void track(WatcherNode* n) noexcept;
+  void untrack(WatcherNode* n) noexcept;
+
+  std::unique_ptr<PostQueue> posts_;
+  std::atomic<bool> posts_waiting_{false};
+
+  MonoNs mono_now_ = 0;
+  double wall_now_ = 0;
+
+  std::size_t active_ = 0;
+  int waiters_ = 0;
+  int dispatch_depth_ = 0;
+  bool stop_requested_ = false;
+  bool attached_ = false;
+};
+
+// Monotonic and wall clocks.
+MonoNs mono_clock() noexcept;
+double wall_clock() noexcept;
+
+// Converts seconds to nanoseconds for a timer: NaN and infinity throw std::invalid_argument
+// naming `what`; huge values saturate.
+MonoNs to_ns(double seconds, const char* what);
+
+}  // namespace ae::core_internal

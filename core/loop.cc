@@ -1,0 +1,199 @@
+#include "core/loop.h"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "core/condvar.h"
+#include "core/internal/loop_core.h"
+#include "core/log_hook.h"
+
+namespace ae {
+namespace {
+
+thread_local Loop* t_current = nullptr;
+thread_local std::unique_ptr<Loop> t_default;
+
+std::unique_ptr<Backend> backend_from_environment() {
+  const char* model = std::getenv("AE_MODEL");
+  if (model != nullptr && *model != '\0') {
+    if (auto backend = make_backend(model)) return backend;
+    core_log(LogLevel::kError, "ae::core",
+             std::string("AE_MODEL=") + model + " names no linked backend (linked: " +
+                 linked_backends() + "); using asio");
+  }
+  auto backend = make_backend("asio");
+  if (!backend) throw std::logic_error("ae: the asio backend is not linked; depend on //core");
+  return backend;
+}
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+
+constexpr SignalName kSignalNames[] = {
+    {"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"IOT", SIGIOT},       {"BUS", SIGBUS},
+    {"FPE", SIGFPE},     {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},      {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},
+    {"URG", SIGURG},     {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},   {"WINCH", SIGWINCH},   {"IO", SIGIO},         {"POLL", SIGPOLL},
+    {"PWR", SIGPWR},     {"SYS", SIGSYS},
+};
+
+}  // namespace
+
+// ---- Loop ---------------------------------------------------------------------------------------
+
+Loop::Loop() : Loop(backend_from_environment()) {}
+
+Loop::Loop(std::unique_ptr<Backend> backend)
+    : core_(std::make_unique<core_internal::LoopCore>(std::move(backend))) {}
+
+Loop::~Loop() {
+  if (t_current == this) t_current = nullptr;
+}
+
+Loop& Loop::current() {
+  if (t_current != nullptr) return *t_current;
+  if (!t_default) t_default = std::make_unique<Loop>();
+  return *t_default;
+}
+
+Loop::Scope::Scope(Loop& loop) noexcept : previous_(t_current) { t_current = &loop; }
+Loop::Scope::~Scope() { t_current = previous_; }
+
+Io Loop::io(int fd, IoDir dir, Function<void()> cb) {
+  return Io(core_->make_io(fd, dir == IoDir::kWrite, std::move(cb)));
+}
+
+Timer Loop::timer(Seconds after, Function<void()> cb) {
+  return timer(after, Seconds(0), std::move(cb));
+}
+
+Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb) {
+  core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
+  core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::timer: interval");
+  return Timer(core_->make_timer(a, i, std::move(cb)));
+}
+
+Signal Loop::signal(int signum, Function<void()> cb) {
+  return Signal(core_->make_signal(signum, std::move(cb)));
+}
+
+Signal Loop::signal(std::string_view name, Function<void()> cb) {
+  int signum = sig2num(name);
+  if (signum == 0) {
+    throw std::invalid_argument("ae::signal: unknown signal name \"" + std::string(name) + "\"");
+  }
+  return signal(signum, std::move(cb));
+}
+
+Child Loop::child(pid_t pid, Function<void(pid_t, int)> cb) {
+  return Child(core_->make_child(pid, std::move(cb)));
+}
+
+Idle Loop::idle(Function<void()> cb) { return Idle(core_->make_idle(std::move(cb))); }
+
+void Loop::postpone(Function<void()> f) { core_->postpone(std::move(f)); }
+void Loop::post(Function<void()> f) { core_->post(std::move(f)); }
+void Loop::run() { core_->run(); }
+bool Loop::run_once(bool block) { return core_->run_once(block); }
+void Loop::stop() noexcept { core_->stop(); }
+double Loop::now() const noexcept { return core_->wall_now(); }
+void Loop::now_update() noexcept { core_->update_time(); }
+std::string_view Loop::model() const noexcept { return core_->backend().name(); }
+Backend& Loop::backend() noexcept { return core_->backend(); }
+std::size_t Loop::active_watchers() const noexcept { return core_->active(); }
+int& Loop::core_waiters() noexcept { return core_->waiters(); }
+
+double time() noexcept { return core_internal::wall_clock(); }
+
+int sig2num(std::string_view name) noexcept {
+  if (name.starts_with("SIG")) name.remove_prefix(3);
+  for (const SignalName& s : kSignalNames) {
+    if (name == s.name) return s.number;
+  }
+  // Real-time signals: RTMIN, RTMIN+n, RTMAX, RTMAX-n.
+  auto offset = [](std::string_view rest, int sign) -> int {
+    if (rest.empty()) return 0;
+    if (rest[0] != (sign > 0 ? '+' : '-') || rest.size() < 2 || rest.size() > 3) return -1;
+    int n = 0;
+    for (char c : rest.substr(1)) {
+      if (c < '0' || c > '9') return -1;
+      n = n * 10 + (c - '0');
+    }
+    return n * sign;
+  };
+  if (name.starts_with("RTMIN")) {
+    int o = offset(name.substr(5), 1);
+    if (o >= 0 && SIGRTMIN + o <= SIGRTMAX) return SIGRTMIN + o;
+  } else if (name.starts_with("RTMAX")) {
+    int o = offset(name.substr(5), -1);
+    if (o <= 0 && o != -1 && SIGRTMAX + o >= SIGRTMIN) return SIGRTMAX + o;
+    if (name.size() == 5) return SIGRTMAX;
+  }
+  return 0;
+}
+
+std::string_view sig2name(int signum) noexcept {
+  for (const SignalName& s : kSignalNames) {
+    if (s.number == signum) return s.name;
+  }
+  return "";
+}
+
+namespace core_internal {
+void report_unobserved_croak(std::exception_ptr error) noexcept {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  core_log(LogLevel::kError, "ae::core",
+           "a CondVar was croaked and then destroyed without anyone seeing the error: " + what);
+}
+}  // namespace core_internal
+
+// ---- Watcher handles ----------------------------------------------------------------------------
+
+void WatcherHandle::reset() noexcept {
+  if (node_ != nullptr) core_internal::LoopCore::release(std::exchange(node_, nullptr));
+}
+
+bool WatcherHandle::active() const noexcept { return node_ != nullptr && node_->active; }
+
+void Io::stop() noexcept {
+  if (node_ != nullptr && node_->loop != nullptr) {
+    node_->loop->stop_io(static_cast<core_internal::IoNode*>(node_));
+  }
+}
+
+void Io::start() {
+  if (node_ != nullptr && node_->loop != nullptr) {
+    node_->loop->start_io(static_cast<core_internal::IoNode*>(node_));
+  }
+}
+
+void Timer::set(Seconds after, Seconds interval) {
+  if (node_ == nullptr || node_->loop == nullptr) return;
+  core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::Timer::set: after");
+  core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::Timer::set: interval");
+  node_->loop->start_timer(static_cast<core_internal::TimerNode*>(node_), a, i);
+}
+
+void Timer::stop() noexcept {
+  if (node_ != nullptr && node_->loop != nullptr) {
+    node_->loop->stop_timer(static_cast<core_internal::TimerNode*>(node_));
+  }
+}
+
+}  // namespace ae

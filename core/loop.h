@@ -1,0 +1,189 @@
+// ae::Loop: the event loop, and the AE function API (ae::io, ae::timer, ae::signal, ...).
+//
+// A program never has to choose a loop: the first watcher creates the thread's default loop on
+// the model named by AE_MODEL ("asio" when unset). A program that already runs a loop hands it
+// to ae instead (core/backend/asio.h, core/backend/uv/uv.h), and ae's watchers then fire from
+// that loop's own run function.
+//
+// Example:
+//   ae::CondVar<> done;
+//   ae::Timer t = ae::timer(1s, [&] { done.send(); });
+//   ae::Io r = ae::io(fd, ae::kRead, [&] { /* read(fd, ...) */ });
+//   done.recv();  // runs the loop until the timer fired
+//
+// Thread safety: one loop per thread. A Loop and its watchers are used on the thread that runs
+// it; only Loop::post() may be called from other threads.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "core/backend.h"
+#include "core/function.h"
+#include "core/watchers.h"
+
+namespace ae {
+
+namespace core_internal {
+class LoopCore;
+}
+
+// The direction an io watcher watches.
+enum class IoDir { kRead, kWrite };
+inline constexpr IoDir kRead = IoDir::kRead;
+inline constexpr IoDir kWrite = IoDir::kWrite;
+
+class Loop {
+ public:
+  // Makes a loop that owns a foreign loop of the model named by AE_MODEL ("asio" when unset or
+  // when the named model is not linked; that case is reported through the log hook).
+  Loop();
+  // Makes a loop on `backend` (owning or borrowing its foreign loop).
+  explicit Loop(std::unique_ptr<Backend> backend);
+  // Destroying a loop makes its remaining watchers inert. Do not destroy a loop from inside one
+  // of its own callbacks.
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // The loop the free functions (ae::timer, ...) use on this thread: the innermost Loop::Scope's,
+  // or else the thread's default loop, made on first use.
+  static Loop& current();
+
+  // Makes `loop` the current loop of this thread for the scope's lifetime.
+  class Scope {
+   public:
+    explicit Scope(Loop& loop) noexcept;
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    Loop* previous_;
+  };
+
+  // ---- Watchers (AnyEvent->io, ->timer, ->signal, ->child, ->idle) --------------------------
+  // Each callback runs on this loop's thread, never inside the call that created the watcher,
+  // every time its event happens, until the handle is destroyed.
+
+  // Watches `fd` in direction `dir`.
+  // Errors: std::invalid_argument for a negative fd; std::system_error(EBADF) for a closed fd.
+  Io io(int fd, IoDir dir, Function<void()> cb);
+
+  // Fires once after `after` (0 or negative: on the next iteration), measured from now().
+  // Errors: std::invalid_argument for a NaN or infinite duration.
+  Timer timer(Seconds after, Function<void()> cb);
+  // Fires after `after`, then every `interval` (0: once).
+  // Errors: std::invalid_argument for NaN or infinite values or a negative interval.
+  Timer timer(Seconds after, Seconds interval, Function<void()> cb);
+
+  // Watches signal `signum` (e.g. SIGUSR1). SIGPIPE is ignored while no watcher wants it.
+  // When the last watcher of a signal goes, the disposition that was there before is restored.
+  // Errors: std::invalid_argument for a number that is not a catchable signal (SIGKILL, SIGSTOP,
+  // out of range).
+  Signal signal(int signum, Function<void()> cb);
+  // Watches a signal by name: "TERM" or "SIGTERM" (AnyEvent's names, upper case).
+  // Errors: std::invalid_argument for an unknown name.
+  Signal signal(std::string_view name, Function<void()> cb);
+
+  // Reports the exit of child `pid` once, or with pid 0 the exit of every child. A child that
+  // exited before the watcher existed is reported too. Statuses of children ae reaped while no
+  // watcher wanted them (only a pid-0 watcher reaps children it was not asked about) are kept, up
+  // to 4096, for a watcher created later.
+  // Errors: std::invalid_argument for pid < 0; std::system_error(ECHILD) when `pid` is not a
+  // child of this process and its status is not kept.
+  Child child(pid_t pid, Function<void(pid_t pid, int status)> cb);
+
+  // Runs `cb` whenever the loop has nothing else to do.
+  Idle idle(Function<void()> cb);
+
+  // ---- Deferred calls ------------------------------------------------------------------------
+
+  // Runs `f` on this loop after the current callback returns, before the loop next waits
+  // (AnyEvent::postpone). Never runs inside this call. FIFO; calls postponed while the queue
+  // drains run in the same batch.
+  void postpone(Function<void()> f);
+
+  // Runs `f` on this loop's thread soon. The only member that may be called from any thread;
+  // `f` runs while the loop runs (inside run(), run_once() or a CondVar::recv(), or the borrowed
+  // foreign loop's own run function).
+  void post(Function<void()> f);
+
+  // ---- Running ---------------------------------------------------------------------------------
+
+  // Runs until stop() is called or nothing is left to watch or do.
+  void run();
+  // Runs one iteration: waits (if `block`) for events, then runs their callbacks. Returns true
+  // while there is still something to watch or do.
+  bool run_once(bool block = true);
+  // Makes run() return after the current iteration.
+  void stop() noexcept;
+
+  // ---- Time -----------------------------------------------------------------------------------
+
+  // The wall-clock time (seconds since the epoch) cached at the start of this iteration.
+  double now() const noexcept;
+  // Refreshes now() (and the monotonic time timers are measured from).
+  void now_update() noexcept;
+
+  // The backend's model name ("asio", "uv").
+  std::string_view model() const noexcept;
+  Backend& backend() noexcept;
+
+  // The number of active watchers (tests use it to prove nothing is left behind).
+  std::size_t active_watchers() const noexcept;
+
+  // For ae's own packages: the loop's internals and its count of blocking waits in progress.
+  core_internal::LoopCore& core() noexcept { return *core_; }
+  int& core_waiters() noexcept;
+
+ private:
+  std::unique_ptr<core_internal::LoopCore> core_;
+};
+
+// ---- The AE function API, on Loop::current() ---------------------------------------------------
+
+inline Io io(int fd, IoDir dir, Function<void()> cb) {
+  return Loop::current().io(fd, dir, std::move(cb));
+}
+inline Timer timer(Seconds after, Function<void()> cb) {
+  return Loop::current().timer(after, std::move(cb));
+}
+inline Timer timer(Seconds after, Seconds interval, Function<void()> cb) {
+  return Loop::current().timer(after, interval, std::move(cb));
+}
+// Durations in seconds as plain numbers, as AnyEvent writes them: ae::timer(0.5, cb).
+inline Timer timer(double after, Function<void()> cb) {
+  return Loop::current().timer(Seconds(after), std::move(cb));
+}
+inline Timer timer(double after, double interval, Function<void()> cb) {
+  return Loop::current().timer(Seconds(after), Seconds(interval), std::move(cb));
+}
+inline Signal signal(int signum, Function<void()> cb) {
+  return Loop::current().signal(signum, std::move(cb));
+}
+inline Signal signal(std::string_view name, Function<void()> cb) {
+  return Loop::current().signal(name, std::move(cb));
+}
+inline Child child(pid_t pid, Function<void(pid_t, int)> cb) {
+  return Loop::current().child(pid, std::move(cb));
+}
+inline Idle idle(Function<void()> cb) { return Loop::current().idle(std::move(cb)); }
+inline void postpone(Function<void()> f) { Loop::current().postpone(std::move(f)); }
+
+// AE::now: the current loop's cached wall-clock time in seconds.
+inline double now() noexcept { return Loop::current().now(); }
+// AE::now_update.
+inline void now_update() noexcept { Loop::current().now_update(); }
+// AE::time: the live wall-clock time in seconds, sampled on every call.
+double time() noexcept;
+
+// Signal names and numbers, as AnyEvent::Base::sig2num / sig2name (without the "SIG" prefix).
+// sig2num returns 0 for an unknown name; sig2name returns "" for an unknown number.
+int sig2num(std::string_view name) noexcept;
+std::string_view sig2name(int signum) noexcept;
+
+}  // namespace ae

@@ -1,0 +1,128 @@
+// The watcher handles: ae::Io, ae::Timer, ae::Signal, ae::Child, ae::Idle.
+//
+// A watcher is active from creation until its handle is destroyed (AnyEvent's `undef $w`).
+// Handles are move-only RAII values returned by the factories in core/loop.h; destroying one
+// cancels it, and that is safe anywhere, including inside its own callback or another watcher's:
+// no callback ever runs after its watcher is gone.
+//
+// Example:
+//   ae::Timer t = ae::timer(0.5s, [] { std::puts("half a second later"); });
+//   t.reset();  // cancelled; the callback will not run
+//
+// Thread safety: a watcher belongs to the loop that made it; create, use and destroy it on that
+// loop's thread.
+// Lifetime: a watcher may outlive its loop; it is then inert, and destroying it is harmless.
+#pragma once
+
+#include <chrono>
+#include <utility>
+
+namespace ae {
+
+namespace core_internal {
+struct WatcherNode;
+}
+
+// Seconds as a floating-point duration; any std::chrono duration converts to it.
+using Seconds = std::chrono::duration<double>;
+
+// What every watcher handle shares: ownership of one watcher, and cancellation.
+class WatcherHandle {
+ public:
+  WatcherHandle() noexcept = default;
+  WatcherHandle(WatcherHandle&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
+  WatcherHandle& operator=(WatcherHandle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      node_ = std::exchange(other.node_, nullptr);
+    }
+    return *this;
+  }
+  WatcherHandle(const WatcherHandle&) = delete;
+  WatcherHandle& operator=(const WatcherHandle&) = delete;
+  ~WatcherHandle() { reset(); }
+
+  // Cancels the watcher and empties the handle. Its callback never runs afterwards.
+  void reset() noexcept;
+
+  // True while the handle holds a watcher (even one that has stopped firing).
+  explicit operator bool() const noexcept { return node_ != nullptr; }
+
+  // True while the watcher can still fire: for a one-shot timer, until it has fired; for a child
+  // watcher of one pid, until its status was delivered.
+  bool active() const noexcept;
+
+ protected:
+  explicit WatcherHandle(core_internal::WatcherNode* node) noexcept : node_(node) {}
+  core_internal::WatcherNode* node_ = nullptr;
+  friend class Loop;
+};
+
+// Watches one fd for readability or writability: level-triggered, the callback runs on every
+// loop iteration while the fd is ready (readiness may be spurious; use non-blocking I/O). Any
+// number of watchers may watch one fd in each direction. The fd must stay open while the watcher
+// is active. Regular files, which epoll cannot watch, count as always ready.
+class [[nodiscard]] Io : public WatcherHandle {
+ public:
+  Io() noexcept = default;
+
+  // Stops watching without giving up the watcher (cheap; no allocation).
+  void stop() noexcept;
+  // Starts watching again after stop().
+  void start();
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Fires once after a delay, or repeatedly: a repeating timer is rescheduled before its callback
+// runs, to max(previous deadline + interval, now), so a slow callback causes no burst of
+// catch-up calls. Timers run on the monotonic clock; equal deadlines fire in creation order.
+class [[nodiscard]] Timer : public WatcherHandle {
+ public:
+  Timer() noexcept = default;
+
+  // Re-arms the timer to fire after `after` (then every `interval`, if non-zero) without
+  // allocating; the same rules as ae::timer() apply to the arguments.
+  void set(Seconds after, Seconds interval = Seconds(0));
+  // Disarms the timer without giving it up; set() arms it again.
+  void stop() noexcept;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Runs its callback from the loop after a signal arrived (never from signal context).
+// Occurrences between two loop iterations coalesce into one call.
+class [[nodiscard]] Signal : public WatcherHandle {
+ public:
+  Signal() noexcept = default;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Reports the exit of a child process: cb(pid, status), status as waitpid(2) gives it.
+class [[nodiscard]] Child : public WatcherHandle {
+ public:
+  Child() noexcept = default;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Runs its callback repeatedly whenever the loop has nothing else to do.
+class [[nodiscard]] Idle : public WatcherHandle {
+ public:
+  Idle() noexcept = default;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+}  // namespace ae
