@@ -5,6 +5,7 @@
 #include "core/condvar.h"
 #include "core/loop.h"
 #include "core/task.h"
+#include "core/backend.h"
 
 using namespace std::chrono_literals;
 
@@ -35,3 +36,10 @@ ae::Task<int> add_later(int a, int b) {
 }
 
 TEST(SmokeTest, Coroutine) { EXPECT_EQ(add_later(1, 2).recv(), 3); }
+
+TEST(SmokeTest, UvBackend) {
+  ae::Loop loop(ae::make_backend("uv"));
+  ae::Loop::Scope scope(loop);
+  EXPECT_EQ(loop.model(), "uv");
+  EXPECT_EQ(add_later(2, 3).recv(), 5);
+}

@@ -1,0 +1,188 @@
+#include "core/backend/uv/uv.h"
+
+#include <uv.h>
+
+#include <cmath>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "core/log_hook.h"
+#include "core/loop.h"
+
+namespace ae {
+namespace {
+
+class UvBackend final : public Backend {
+ public:
+  UvBackend(uv_loop_t* loop, bool owned) : loop_(loop), owned_(owned) {}
+
+  ~UvBackend() override { detach(); }
+
+  std::string_view name() const noexcept override { return "uv"; }
+  bool borrowed() const noexcept override { return !owned_; }
+  // libuv polls level-triggered: the epoll fd stays readable while events are waiting.
+  bool edge_triggered() const noexcept override { return false; }
+  uv_loop_t* loop() const noexcept { return loop_; }
+
+  void attach(BackendHost& host, int poll_fd) override {
+    host_ = &host;
+    poll_ = new uv_poll_t;
+    timer_ = new uv_timer_t;
+    idle_ = new uv_idle_t;
+    int rc = uv_poll_init(loop_, poll_, poll_fd);
+    if (rc == 0) rc = uv_timer_init(loop_, timer_);
+    if (rc == 0) rc = uv_idle_init(loop_, idle_);
+    if (rc != 0) throw std::runtime_error(std::string("ae: libuv: ") + uv_strerror(rc));
+    poll_->data = timer_->data = idle_->data = this;
+  }
+
+  void arm_poll() override {
+    if (poll_active_) return;
+    poll_active_ = true;
+    uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* p, int, int) {
+      static_cast<UvBackend*>(p->data)->dispatch();
+    });
+  }
+
+  void disarm_poll() override {
+    if (!poll_active_) return;
+    poll_active_ = false;
+    uv_poll_stop(poll_);
+  }
+
+  void set_deadline(std::optional<TimePoint> deadline) override {
+    if (!deadline) {
+      if (timer_armed_) {
+        timer_armed_ = false;
+        uv_timer_stop(timer_);
+      }
+      return;
+    }
+    // An earlier armed deadline just causes one early dispatch, which re-arms.
+    if (timer_armed_ && timer_deadline_ <= *deadline) return;
+    timer_armed_ = true;
+    timer_deadline_ = *deadline;
+    // libuv counts whole milliseconds from its cached loop time; round up so the timer does not
+    // fire before the deadline (an early wakeup would only re-arm, but costs an iteration).
+    auto left = *deadline - std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(left).count();
+    std::uint64_t timeout = ms <= 0 ? 0 : static_cast<std::uint64_t>(std::ceil(ms));
+    uv_timer_start(
+        timer_,
+        [](uv_timer_t* t) {
+          auto* self = static_cast<UvBackend*>(t->data);
+          self->timer_armed_ = false;
+          self->dispatch();
+        },
+        timeout, 0);
+  }
+
+  void schedule_now() override {
+    if (idle_active_) return;
+    idle_active_ = true;
+    // An active idle handle makes uv_run poll without blocking, then runs this once.
+    uv_idle_start(idle_, [](uv_idle_t* i) {
+      auto* self = static_cast<UvBackend*>(i->data);
+      self->idle_active_ = false;
+      uv_idle_stop(i);
+      self->dispatch();
+    });
+  }
+
+  void run_once(bool block) override {
+    uv_run(loop_, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+    rethrow_pending();
+  }
+
+  void rethrow_pending() {
+    if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
+  }
+
+  void detach() noexcept override {
+    if (host_ == nullptr) return;
+    host_ = nullptr;
+    auto close = [](auto* handle) {
+      uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) {
+        delete reinterpret_cast<std::remove_pointer_t<decltype(handle)>*>(h);
+      });
+    };
+    close(poll_);
+    close(timer_);
+    close(idle_);
+    if (owned_) {
+      // Let the close callbacks run, then free the loop.
+      uv_run(loop_, UV_RUN_NOWAIT);
+      uv_loop_close(loop_);
+      delete loop_;
+    }
+    if (pending_) report(pending_);
+  }
+
+ private:
+  // libuv is C: exceptions must not unwind through uv_run(). Keep it and stop the loop.
+  void dispatch() noexcept {
+    if (host_ == nullptr) return;
+    try {
+      host_->dispatch();
+    } catch (...) {
+      if (pending_) report(pending_);
+      pending_ = std::current_exception();
+      uv_stop(loop_);
+    }
+  }
+
+  static void report(std::exception_ptr e) noexcept {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+    }
+    core_log(LogLevel::kError, "ae::core", "exception from a callback was not collected: " + what);
+  }
+
+  uv_loop_t* loop_;
+  bool owned_;
+  BackendHost* host_ = nullptr;
+  uv_poll_t* poll_ = nullptr;
+  uv_timer_t* timer_ = nullptr;
+  uv_idle_t* idle_ = nullptr;
+  bool poll_active_ = false;
+  bool idle_active_ = false;
+  bool timer_armed_ = false;
+  TimePoint timer_deadline_{};
+  std::exception_ptr pending_;
+};
+
+const bool kRegistered = [] {
+  register_backend("uv", &make_uv_backend);
+  return true;
+}();
+
+}  // namespace
+
+std::unique_ptr<Backend> make_uv_backend() {
+  auto* loop = new uv_loop_t;
+  if (int rc = uv_loop_init(loop); rc != 0) {
+    delete loop;
+    throw std::runtime_error(std::string("ae: uv_loop_init: ") + uv_strerror(rc));
+  }
+  return std::make_unique<UvBackend>(loop, true);
+}
+
+std::unique_ptr<Backend> borrow_uv(uv_loop_s* loop) {
+  return std::make_unique<UvBackend>(loop, false);
+}
+
+uv_loop_s* uv_loop(Loop& loop) noexcept {
+  if (auto* b = dynamic_cast<UvBackend*>(&loop.backend())) return b->loop();
+  return nullptr;
+}
+
+void uv_rethrow_pending(Loop& loop) {
+  if (auto* b = dynamic_cast<UvBackend*>(&loop.backend())) b->rethrow_pending();
+}
+
+}  // namespace ae
