@@ -1,0 +1,69 @@
+// The state of one tcp_connect: resolution, then Happy Eyeballs (RFC 8305) over the addresses.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "core/connector.h"
+#include "core/guard.h"
+#include "core/resolver.h"
+#include "core/socket_address.h"
+#include "core/watchers.h"
+#include "socket/internal/unique_fd.h"
+
+namespace ae::socket_internal {
+
+// Orders addresses as RFC 8305 section 4 does: the first address of the first family (the
+// preferred one), then the first of the other family, then the second of each, and so on.
+std::vector<SocketAddress> interleave_families(std::vector<SocketAddress> addrs);
+
+// Owned through shared_ptr by tcp_connect's Guard and by the retry functions it hands out; every
+// watcher and pending delivery it starts is owned by it, so their callbacks may use `this`.
+class ConnectRace : public std::enable_shared_from_this<ConnectRace> {
+ public:
+  ConnectRace(ConnectCallback cb, PrepareCallback prepare, Seconds attempt_delay);
+
+  void start(Resolver& resolver, std::string_view host, std::string_view service);
+
+  // Closes every pending attempt; no callback runs afterwards. Safe from inside any callback.
+  void cancel() noexcept;
+
+ private:
+  struct Attempt {
+    UniqueFd fd;
+    SocketAddress peer;
+    Io writable;  // declared after fd: destroyed (unregistered) before the fd closes
+    Timer timeout;
+  };
+  enum class Phase { kResolving, kConnecting, kConnected, kDone, kCancelled };
+
+  void on_resolved(std::error_code ec, std::vector<SocketAddress> addrs);
+  // Starts the next untried address; on a synchronous failure, the one after, and so on.
+  void start_next();
+  // Returns 0 when the attempt is pending, else the errno it failed with.
+  int begin_attempt(const SocketAddress& peer);
+  void on_writable(Attempt* attempt);
+  void on_failed(Attempt* attempt, int error);
+  void succeed(Attempt* attempt);
+  void fail_if_exhausted();
+  void retry(std::uint64_t generation);
+  std::unique_ptr<Attempt> take(Attempt* attempt);
+
+  ConnectCallback cb_;
+  PrepareCallback prepare_;
+  Seconds attempt_delay_;
+  Phase phase_ = Phase::kResolving;
+  Guard resolving_;
+  std::deque<SocketAddress> untried_;
+  std::vector<std::unique_ptr<Attempt>> attempts_;  // pending, in start order
+  Timer step_;
+  Guard final_;
+  std::error_code last_error_;
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace ae::socket_internal

@@ -1,0 +1,104 @@
+// tcp_server and tcp_bind: AnyEvent::Socket's listening sockets, as single-owner RAII objects.
+//
+// The host is a numeric address: "0" (or "0.0.0.0") for every IPv4 address, "::" for every
+// IPv6 address (and, on Linux, IPv4 too), empty for "::" when AE_PROTOCOLS prefers IPv6 and IPv6
+// works, else "0"; or "unix/" with the socket's path as the service. The service is a port
+// number, a service name, "name=port", or empty / "0" for a port the kernel picks.
+//
+// Example:
+//   ae::Result<ae::TcpServer> server = ae::tcp_server("127.0.0.1", "0",
+//       [](int fd, const std::string& host, std::uint16_t port) {
+//         std::string hello = "hello, " + host + ":" + std::to_string(port) + "\r\n";
+//         ::write(fd, hello.data(), hello.size());
+//         ::close(fd);
+//       });
+//   if (!server) return std::puts(server.message().c_str()), 1;
+//   std::printf("listening on port %u\n", server->port());
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/function.h"
+#include "core/result.h"
+#include "core/socket_address.h"
+
+namespace ae {
+
+namespace socket_internal {
+class Listener;
+}
+
+// accept(fd, host, port): a new connection; `fd` is non-blocking, close-on-exec and the callee's
+// to close. `host` is formatted as AnyEvent's format_address does it (an IPv4 client of a "::"
+// server shows as "127.0.0.1"), "unix/" for unix-domain sockets (port 0).
+using AcceptCallback = Function<void(int fd, const std::string& host, std::uint16_t port)>;
+
+// prepare(fd, host, port): runs once, inside tcp_server/tcp_bind, after bind(2) and before
+// listen(2), with the bound address (so port 0 shows the port the kernel picked); returns the
+// listen backlog, 0 for the default of 128.
+using ServerPrepareCallback = Function<int(int fd, const std::string& host, std::uint16_t port)>;
+
+// A listening socket with one owner. Destroying it (or close()) stops accepting, closes the
+// listening socket and, for a unix-domain socket, unlinks its path if that still names the socket
+// this server bound (not a file someone put there since). Connections already accepted are not
+// affected.
+// Thread safety: use and destroy it on the thread of the loop it was made on.
+// Lifetime: safe to destroy from inside its own accept callback; no callback runs afterwards.
+class TcpServer {
+ public:
+  TcpServer() noexcept;
+  TcpServer(TcpServer&& other) noexcept;
+  TcpServer& operator=(TcpServer&& other) noexcept;
+  TcpServer(const TcpServer&) = delete;
+  TcpServer& operator=(const TcpServer&) = delete;
+  ~TcpServer();
+
+  // True until close() or a move.
+  explicit operator bool() const noexcept { return listener_ != nullptr; }
+
+  // The listening socket (-1 when closed). tcp_bind's caller accepts on it.
+  int fd() const noexcept;
+  // The bound address.
+  const SocketAddress& local_address() const noexcept;
+  // The bound host as format_address writes it ("127.0.0.1", "::", "unix/"), and port (0 for
+  // unix-domain sockets).
+  std::string host() const;
+  std::uint16_t port() const noexcept;
+
+  // Same as destroying the server.
+  void close() noexcept;
+
+ private:
+  explicit TcpServer(std::shared_ptr<socket_internal::Listener> listener) noexcept;
+  friend Result<TcpServer> tcp_bind(std::string_view, std::string_view, ServerPrepareCallback);
+  friend Result<TcpServer> tcp_server(std::string_view, std::string_view, AcceptCallback,
+                                      ServerPrepareCallback);
+
+  std::shared_ptr<socket_internal::Listener> listener_;
+};
+
+// AnyEvent::Socket::tcp_server: binds `host`:`service` (SO_REUSEADDR for TCP; a unix-domain path
+// is unlinked first), calls `prepare`, listens, and then calls `accept` for every connection, on
+// the current loop, never inside this call. Each readiness accepts every pending connection.
+// When accept(2) fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the
+// server reports it through ae::core_log (error, context "ae::socket") and pauses accepting for
+// 100 ms at a time, so that waiting clients stay in the listen queue instead of the loop spinning,
+// and accepts them once descriptors are free again (reported at level note).
+// Errors (returned; the callbacks then never run): std::errc::invalid_argument when `host` is not
+// a numeric address or "unix/" (names are not resolved, as in AnyEvent), or a unix path is empty
+// or too long; ResolveError::kUnknownService for an unknown service name; socket(2), bind(2) or
+// listen(2)'s errno (address_in_use, permission_denied, address_not_available, ...). The message
+// names the call and the address.
+// An empty `accept` is a programmer error: std::invalid_argument.
+Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
+                             ServerPrepareCallback prepare = nullptr);
+
+// AnyEvent::Socket::tcp_bind: the same set-up as tcp_server, but nothing is accepted: the caller
+// watches fd() itself. Errors: as tcp_server.
+Result<TcpServer> tcp_bind(std::string_view host, std::string_view service,
+                           ServerPrepareCallback prepare = nullptr);
+
+}  // namespace ae
