@@ -686,8 +686,10 @@ bool LoopCore::referenced() const noexcept {
 }
 
 bool LoopCore::has_immediate_work() const noexcept {
+  // Pending fd changes count: the epoll set learns of a new io watcher only in a dispatch, so
+  // waiting without one would leave that watcher deaf until some other event came.
   return pending_pos_ < pending_.size() || !postponed_.empty() || !idles_.empty() ||
-         !always_ready_.empty() || events_maybe_left_ || child_check_ ||
+         !fd_changes_.empty() || !always_ready_.empty() || events_maybe_left_ || child_check_ ||
          (!timers_.empty() && timers_.top()->deadline <= mono_now_);
 }
 
