@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs AnyEvent's watcher benchmark for ae (asio and uv backends) and, in the same run, the same
+# work written natively against libev, libuv and plain Boost.Asio; prints the tables with ratios
+# against libev. Builds with --config=opt; every implementation runs in its own process.
+#
+# Usage: bench/run_watchers.sh [--count N] [--runs R]
+#   BAZEL_OUTPUT_BASE=dir  use that Bazel output base (default: Bazel's own)
+exec "$(dirname "$0")/run_opt.sh" //bench/watchers "$@"
