@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "core/internal/child_registry.h"
 #include "core/internal/signal_hub.h"
@@ -259,6 +260,7 @@ void LoopCore::stop_io(IoNode* n) noexcept {
   if (!n->active) return;
   FdEntry& e = fds_[static_cast<std::size_t>(n->fd)];
   (n->write ? e.writers : e.readers).remove(n);
+  if (e.readers.empty() && e.writers.empty()) e.emptied = true;
   deactivate(n);
   unqueue(n);
   if (!e.changed) {
@@ -290,7 +292,8 @@ void LoopCore::apply_fd_changes() {
       }
       continue;
     }
-    if (want == e.registered) continue;
+    bool maybe_stale = std::exchange(e.emptied, false);
+    if (want == e.registered && !maybe_stale) continue;
     epoll_event ev{};
     ev.events = want;
     ev.data.u64 = static_cast<std::uint64_t>(fd);
@@ -302,7 +305,7 @@ void LoopCore::apply_fd_changes() {
       e.registered = 0;
       continue;
     }
-    if (e.registered == 0) {
+    if (e.registered == 0 || maybe_stale) {
       rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
       if (rc != 0 && errno == EEXIST) rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
     } else {
