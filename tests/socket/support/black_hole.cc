@@ -60,6 +60,12 @@ std::optional<BlackHole> BlackHole::make(const std::string& ip, std::uint16_t po
 BlackHole::BlackHole(BlackHole&& other) noexcept
     : address_(other.address_), fds_(std::exchange(other.fds_, {})) {}
 
+BlackHole& BlackHole::operator=(BlackHole&& other) noexcept {
+  std::swap(address_, other.address_);
+  std::swap(fds_, other.fds_);
+  return *this;
+}
+
 BlackHole::~BlackHole() {
   for (int fd : fds_) {
     if (fd >= 0) ::close(fd);

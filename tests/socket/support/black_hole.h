@@ -22,7 +22,7 @@ class BlackHole {
   static std::optional<BlackHole> make(const std::string& ip, std::uint16_t port = 0);
 
   BlackHole(BlackHole&& other) noexcept;
-  BlackHole& operator=(BlackHole&&) = delete;
+  BlackHole& operator=(BlackHole&& other) noexcept;
   ~BlackHole();
 
   std::uint16_t port() const noexcept { return address_.port(); }

@@ -55,7 +55,15 @@ ScopedHostsFile::ScopedHostsFile(const std::string& contents) {
 
 std::string temp_socket_path(const std::string& name) {
   static std::atomic<int> counter{0};
-  std::string path = tmpdir() + "/" + name + "." + std::to_string(++counter) + ".sock";
+  // sun_path holds 107 characters, and Bazel's $TEST_TMPDIR can be longer than that; a short
+  // private directory under /tmp stands in for it then.
+  static const std::string dir = [] {
+    std::string d = tmpdir();
+    if (d.size() <= 60) return d;
+    char templ[] = "/tmp/ae-socket-test.XXXXXX";
+    return std::string(::mkdtemp(templ) != nullptr ? templ : "/tmp");
+  }();
+  std::string path = dir + "/" + name + "." + std::to_string(++counter) + ".sock";
   ::unlink(path.c_str());
   return path;
 }
