@@ -1,0 +1,57 @@
+// The lookups a Resolver offers, as small operations over the Engine. Private to //dns.
+//
+// Each operation is heap-allocated and kept alive by the callbacks it has outstanding; the
+// Guard it returns holds only a weak reference, so cancelling drops the callbacks and with them
+// the operation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <system_error>
+
+#include "core/guard.h"
+#include "dns/resolver.h"
+
+namespace ae::dns_internal {
+
+class Engine;
+
+// How a lookup orders its records before delivering them.
+enum class Order { kAsAnswered, kMxPreference, kSrvRfc2782 };
+
+// AnyEvent::DNS::resolve.
+Guard start_lookup(std::shared_ptr<Engine> engine, std::string_view name, std::uint16_t type,
+                   const dns::QueryOptions& options, Order order, dns::Resolver::Callback cb);
+
+// AnyEvent::DNS::request.
+Guard start_request(std::shared_ptr<Engine> engine, std::string_view name, std::uint16_t type,
+                    std::uint16_t qclass, dns::Resolver::MessageCallback cb);
+
+// reverse_lookup and reverse_verify.
+Guard start_reverse_lookup(std::shared_ptr<Engine> engine, std::string_view ip,
+                           dns::Resolver::NamesCallback cb);
+Guard start_reverse_verify(std::shared_ptr<Engine> engine, std::string_view ip,
+                           dns::Resolver::NamesCallback cb);
+
+// resolve_sockaddr.
+Guard start_resolve_sockaddr(std::shared_ptr<Engine> engine, std::string_view host,
+                             std::string_view service, const ResolveOptions& options,
+                             ResolveCallback cb);
+
+// Which of two lookup failures says more: a failure to get an answer (timeout, SERVFAIL, ...)
+// over kCnameLoop over kNoData over kNxDomain over kBadName.
+bool more_telling(std::error_code candidate, std::error_code current);
+
+// ASCII lower case.
+std::string lower_ascii(std::string_view s);
+
+// Wraps an operation's cancel() in a Guard that holds it weakly.
+template <class Op>
+Guard cancel_guard(const std::shared_ptr<Op>& op) {
+  return Guard([w = std::weak_ptr<Op>(op)] {
+    if (auto op = w.lock()) op->cancel();
+  });
+}
+
+}  // namespace ae::dns_internal

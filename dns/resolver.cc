@@ -1,0 +1,97 @@
+#include "dns/resolver.h"
+
+#include <utility>
+
+#include "dns/internal/engine.h"
+#include "dns/internal/lookup.h"
+
+namespace ae::dns {
+
+using dns_internal::Order;
+
+Resolver::Resolver() : Resolver(Options::from_environment()) {}
+
+Resolver::Resolver(Options options)
+    : engine_(std::make_shared<dns_internal::Engine>(Loop::current(), std::move(options))) {}
+
+Resolver::~Resolver() { engine_->shutdown(); }
+
+Guard Resolver::resolve(std::string_view name, std::uint16_t type, Callback cb,
+                        const QueryOptions& options) {
+  return dns_internal::start_lookup(engine_, name, type, options, Order::kAsAnswered,
+                                    std::move(cb));
+}
+
+namespace {
+Guard lookup(const std::shared_ptr<dns_internal::Engine>& engine, std::string_view name,
+             RrType type, Order order, Resolver::Callback cb) {
+  return dns_internal::start_lookup(engine, name, static_cast<std::uint16_t>(type), {}, order,
+                                    std::move(cb));
+}
+}  // namespace
+
+Guard Resolver::a(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kA, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::aaaa(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kAaaa, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::cname(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kCname, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::mx(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kMx, Order::kMxPreference, std::move(cb));
+}
+Guard Resolver::ns(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kNs, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::txt(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kTxt, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::ptr(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kPtr, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::soa(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kSoa, Order::kAsAnswered, std::move(cb));
+}
+Guard Resolver::any(std::string_view name, Callback cb) {
+  return lookup(engine_, name, RrType::kAny, Order::kAsAnswered, std::move(cb));
+}
+
+Guard Resolver::srv(std::string_view service, std::string_view proto, std::string_view domain,
+                    Callback cb) {
+  std::string name = "_" + std::string(service) + "._" + std::string(proto) + "." +
+                     std::string(domain);
+  return lookup(engine_, name, RrType::kSrv, Order::kSrvRfc2782, std::move(cb));
+}
+
+Guard Resolver::reverse_lookup(std::string_view ip, NamesCallback cb) {
+  return dns_internal::start_reverse_lookup(engine_, ip, std::move(cb));
+}
+
+Guard Resolver::reverse_verify(std::string_view ip, NamesCallback cb) {
+  return dns_internal::start_reverse_verify(engine_, ip, std::move(cb));
+}
+
+Guard Resolver::request(std::string_view name, std::uint16_t type, MessageCallback cb,
+                        std::uint16_t qclass) {
+  return dns_internal::start_request(engine_, name, type, qclass, std::move(cb));
+}
+
+Guard Resolver::resolve_sockaddr(std::string_view host, std::string_view service,
+                                 const ResolveOptions& options, ResolveCallback cb) {
+  return dns_internal::start_resolve_sockaddr(engine_, host, service, options, std::move(cb));
+}
+
+const Options& Resolver::options() const noexcept { return engine_->options(); }
+void Resolver::set_max_outstanding(std::size_t n) { engine_->set_max_outstanding(n); }
+void Resolver::set_timeouts(std::vector<double> timeouts) {
+  engine_->set_timeouts(std::move(timeouts));
+}
+void Resolver::clear_cache() noexcept { engine_->clear_cache(); }
+Resolver::Stats Resolver::stats() const noexcept { return engine_->stats(); }
+Loop& Resolver::loop() const noexcept { return engine_->loop(); }
+bool Resolver::loop_alive_for_default() const noexcept { return engine_->loop_alive(); }
+void Resolver::abandon_for_default() noexcept { engine_->abandon(); }
+
+}  // namespace ae::dns
