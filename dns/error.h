@@ -17,20 +17,20 @@
 namespace ae::dns {
 
 enum class Error {
-  kNxDomain = 1,        // the name does not exist (NXDOMAIN)
-  kNoData,              // the name exists but has no record of the wanted type
-  kServerFailure,       // the server answered SERVFAIL
-  kRefused,             // the server refused the query (REFUSED)
-  kFormatError,         // the server could not parse the query (FORMERR)
-  kNotImplemented,      // the server does not implement the query (NOTIMP)
-  kTimedOut,            // no answer within the retry schedule
-  kConnectionRefused,   // no server could be reached (ICMP unreachable, TCP refused)
-  kBadName,             // the name is malformed (empty label, label > 63, name > 255 octets)
-  kBadResponse,         // the answer is malformed or does not belong to the question
-  kCnameLoop,           // a CNAME chain longer than 10 links
-  kNotVerified,         // reverse_verify: no PTR name maps back to the address
-  kBadAddress,          // reverse_lookup/reverse_verify: not an IPv4 or IPv6 address
-  kNoMemory,            // c-ares could not allocate memory
+  kNxDomain = 1,       // the name does not exist (NXDOMAIN)
+  kNoData,             // the name exists but has no record of the wanted type
+  kServerFailure,      // the server answered SERVFAIL
+  kRefused,            // the server refused the query (REFUSED)
+  kFormatError,        // the server could not parse the query (FORMERR)
+  kNotImplemented,     // the server does not implement the query (NOTIMP)
+  kTimedOut,           // no answer within the retry schedule
+  kConnectionRefused,  // no server could be reached (ICMP unreachable, TCP refused)
+  kBadName,            // the name is malformed (empty label, label > 63, name > 255 octets)
+  kBadResponse,        // the answer is malformed or does not belong to the question
+  kCnameLoop,          // a CNAME chain longer than 10 links
+  kNotVerified,        // reverse_verify: no PTR name maps back to the address
+  kBadAddress,         // reverse_lookup/reverse_verify: not an IPv4 or IPv6 address
+  kNoMemory,           // c-ares could not allocate memory
 };
 
 const std::error_category& dns_category() noexcept;

@@ -103,8 +103,7 @@ class Reader {
         return {};
       }
       if (!out.empty()) out += '.';
-      out += escape_label(
-          std::string_view(reinterpret_cast<const char*>(p_.data() + at + 1), len));
+      out += escape_label(std::string_view(reinterpret_cast<const char*>(p_.data() + at + 1), len));
       at += 1 + len;
     }
     return out;
@@ -160,11 +159,13 @@ Address address_from(std::span<const std::uint8_t> b) {
 RData decode_rdata(Reader& r, std::uint16_t type, std::size_t rdlength) {
   switch (static_cast<RrType>(type)) {
     case RrType::kA:
-      if (rdlength != 4) break;
-      return address_from(r.bytes(4));
-    case RrType::kAaaa:
-      if (rdlength != 16) break;
-      return address_from(r.bytes(16));
+    case RrType::kAaaa: {
+      std::size_t want = type == static_cast<std::uint16_t>(RrType::kA) ? 4 : 16;
+      if (rdlength != want) break;
+      auto b = r.bytes(want);
+      if (b.size() != want) return Raw{};  // the reader has recorded why
+      return address_from(b);
+    }
     case RrType::kNs:
     case RrType::kCname:
     case RrType::kPtr:
@@ -375,8 +376,8 @@ Result<Message> parse_message(std::span<const std::uint8_t> packet) {
 
 Result<std::vector<std::uint8_t>> encode_name(std::string_view name) {
   auto fail = [name](const char* why) {
-    return Result<std::vector<std::uint8_t>>(
-        Error::kBadName, std::string(why) + ": \"" + std::string(name) + "\"");
+    return Result<std::vector<std::uint8_t>>(Error::kBadName,
+                                             std::string(why) + ": \"" + std::string(name) + "\"");
   };
   std::vector<std::uint8_t> out;
   if (name == "." || name.empty()) {
@@ -453,9 +454,9 @@ Result<std::vector<std::uint8_t>> encode_message(const Message& m) {
       w.u16(0);
       std::string why = write_rdata(w, rr);
       if (!why.empty()) {
-        return Result<std::vector<std::uint8_t>>(Error::kBadResponse,
-                                                 "cannot encode " + type_name(rr.type) +
-                                                     " record \"" + rr.name + "\": " + why);
+        return Result<std::vector<std::uint8_t>>(
+            Error::kBadResponse,
+            "cannot encode " + type_name(rr.type) + " record \"" + rr.name + "\": " + why);
       }
       std::size_t rdlength = w.size() - length_at - 2;
       if (rdlength > 0xFFFF) {

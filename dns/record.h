@@ -105,10 +105,10 @@ struct Raw {
 using RData = std::variant<Raw, Address, Name, Mx, Txt, Srv, Soa, Caa>;
 
 struct Record {
-  std::string name;             // the owner name
-  std::uint16_t type = 0;       // an RrType value
+  std::string name;        // the owner name
+  std::uint16_t type = 0;  // an RrType value
   std::uint16_t rclass = kClassIn;
-  std::uint32_t ttl = 0;        // seconds; counts down while the record sits in the cache
+  std::uint32_t ttl = 0;  // seconds; counts down while the record sits in the cache
   RData data;
 
   // The data as alternative T (Address, Name, Mx, ...), or null when it holds another one.

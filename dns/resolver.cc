@@ -60,8 +60,8 @@ Guard Resolver::any(std::string_view name, Callback cb) {
 
 Guard Resolver::srv(std::string_view service, std::string_view proto, std::string_view domain,
                     Callback cb) {
-  std::string name = "_" + std::string(service) + "._" + std::string(proto) + "." +
-                     std::string(domain);
+  std::string name =
+      "_" + std::string(service) + "._" + std::string(proto) + "." + std::string(domain);
   return lookup(engine_, name, RrType::kSrv, Order::kSrvRfc2782, std::move(cb));
 }
 

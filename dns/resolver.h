@@ -107,8 +107,7 @@ class Resolver final : public ae::Resolver {
   // met (a failure such as kTimedOut over kNoData over kNxDomain).
   Guard resolve(std::string_view name, std::uint16_t type, Callback cb,
                 const QueryOptions& options = {});
-  Guard resolve(std::string_view name, RrType type, Callback cb,
-                const QueryOptions& options = {}) {
+  Guard resolve(std::string_view name, RrType type, Callback cb, const QueryOptions& options = {}) {
     return resolve(name, static_cast<std::uint16_t>(type), std::move(cb), options);
   }
 
@@ -125,8 +124,7 @@ class Resolver final : public ae::Resolver {
   Guard soa(std::string_view name, Callback cb);
   Guard any(std::string_view name, Callback cb);
   // Looks up "_service._proto.domain" SRV records.
-  Guard srv(std::string_view service, std::string_view proto, std::string_view domain,
-            Callback cb);
+  Guard srv(std::string_view service, std::string_view proto, std::string_view domain, Callback cb);
 
   // The PTR names of an IPv4 or IPv6 address (IPv4-mapped and -compatible IPv6 addresses are
   // looked up as IPv4). Errors: kBadAddress for text that is not an address.
@@ -146,7 +144,8 @@ class Resolver final : public ae::Resolver {
   // service are both names (a service "name=port" gives the SRV name and the port to use without
   // SRV), then A and AAAA for each target in parallel (only the families AE_PROTOCOLS and
   // options.family allow), with the hosts file (AE_HOSTS) used for a family only when DNS gave
-  // nothing for it. Non-ASCII names are converted to punycode (ASCII case folding only).
+  // nothing for it. Non-ASCII names are converted to punycode (with case folding for
+  // Latin, Greek and Cyrillic letters only).
   // Addresses come ordered by family preference, then target order. Errors are
   // ae::ResolveError values.
   Guard resolve_sockaddr(std::string_view host, std::string_view service,

@@ -35,7 +35,7 @@ AresChannel::AresChannel(Loop& loop, ChannelOwner& owner, ChannelConfig config)
     : loop_(loop), owner_(owner), config_(std::move(config)) {}
 
 Result<std::unique_ptr<AresChannel>> AresChannel::create(Loop& loop, ChannelOwner& owner,
-                                                          const ChannelConfig& config) {
+                                                         const ChannelConfig& config) {
   init_library();
   std::unique_ptr<AresChannel> self(new AresChannel(loop, owner, config));
 
@@ -145,7 +145,8 @@ void AresChannel::watch(int fd, bool readable, bool writable) {
   Watch& w = watches_[fd];
   if (readable) {
     if (!w.read) {
-      w.read = loop_.io(fd, kRead, [this, fd] { owner_.on_channel_event(*this, fd, ARES_SOCKET_BAD); });
+      w.read =
+          loop_.io(fd, kRead, [this, fd] { owner_.on_channel_event(*this, fd, ARES_SOCKET_BAD); });
     }
   } else {
     w.read.reset();

@@ -21,8 +21,7 @@ namespace {
 constexpr Seconds kKeepArmed = std::chrono::hours(1);
 
 double mono_seconds() noexcept {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::error_code rcode_error(std::uint16_t rcode) {
@@ -325,7 +324,8 @@ void Engine::on_channel_event(AresChannel& channel, int read_fd, int write_fd) {
   drain();
 }
 
-// ---- Deferred work --------------------------------------------------------------------------------
+// ---- Deferred work
+// --------------------------------------------------------------------------------
 
 void Engine::defer(Function<void()> f) {
   if (closed_) {
@@ -363,7 +363,8 @@ void Engine::run_deferred() {
   if (deferred_.empty() && completed_.empty()) deferred_timer_.stop();
 }
 
-// ---- Channels -------------------------------------------------------------------------------------
+// ---- Channels
+// -------------------------------------------------------------------------------------
 
 std::vector<SocketAddress> Engine::effective_servers() const {
   if (!options_.servers.empty()) return options_.servers;
@@ -455,7 +456,8 @@ void Engine::maybe_reload() {
   core_log(LogLevel::kInfo, "ae::dns", "re-read " + options_.resolv_conf + " after it changed");
 }
 
-// ---- Lifetime ------------------------------------------------------------------------------------
+// ---- Lifetime
+// ------------------------------------------------------------------------------------
 
 dns::Resolver::Stats Engine::stats() const noexcept {
   dns::Resolver::Stats s;

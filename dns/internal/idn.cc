@@ -33,7 +33,11 @@ std::optional<std::u32string> decode_utf8(std::string_view s) {
   std::u32string out;
   for (std::size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
     if (n == 0 || i + n > s.size()) return std::nullopt;
     std::uint32_t cp = n == 1 ? c : c & (0x7F >> n);
     for (std::size_t k = 1; k < n; ++k) {
@@ -47,6 +51,17 @@ std::optional<std::u32string> decode_utf8(std::string_view s) {
     i += n;
   }
   return out;
+}
+
+// Lower case for the capital letters of ASCII, Latin-1, Greek and Cyrillic: the common part of
+// UTS #46's mapping, without its tables.
+char32_t fold(char32_t c) {
+  if ((c >= U'A' && c <= U'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7) ||
+      (c >= 0x391 && c <= 0x3AB && c != 0x3A2) || (c >= 0x410 && c <= 0x42F)) {
+    return c + 0x20;
+  }
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  return c;
 }
 
 }  // namespace
@@ -100,7 +115,7 @@ std::optional<std::string> idn_to_ascii(std::string_view name) {
     if (!points) return std::nullopt;
     bool ascii = true;
     for (char32_t& c : *points) {
-      if (c >= 'A' && c <= 'Z') c += 32;
+      c = fold(c);
       if (c >= 0x80) ascii = false;
     }
     if (ascii) {

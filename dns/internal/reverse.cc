@@ -30,16 +30,16 @@ std::optional<std::vector<std::uint8_t>> address_bytes(std::string_view ip) {
   static constexpr std::uint8_t kZero[10] = {};
   bool mapped = std::memcmp(b, kZero, 10) == 0 && b[10] == 0xFF && b[11] == 0xFF;
   // AnyEvent also reads ::a.b.c.d (IPv4-compatible) as IPv4; :: and ::1 stay IPv6.
-  bool compat = std::memcmp(b, kZero, 10) == 0 && b[10] == 0 && b[11] == 0 &&
-                (b[12] | b[13] | b[14]) != 0;
+  bool compat =
+      std::memcmp(b, kZero, 10) == 0 && b[10] == 0 && b[11] == 0 && (b[12] | b[13] | b[14]) != 0;
   if (mapped || compat) return std::vector<std::uint8_t>(b + 12, b + 16);
   return std::vector<std::uint8_t>(b, b + 16);
 }
 
 bool same_address(const dns::Address& a, const std::vector<std::uint8_t>& bytes) {
   if (a.family() == AF_INET && bytes.size() == 4) {
-    return std::memcmp(&reinterpret_cast<const sockaddr_in*>(a.get())->sin_addr, bytes.data(),
-                       4) == 0;
+    return std::memcmp(&reinterpret_cast<const sockaddr_in*>(a.get())->sin_addr, bytes.data(), 4) ==
+           0;
   }
   if (a.family() == AF_INET6 && bytes.size() == 16) {
     return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a.get())->sin6_addr, bytes.data(),
@@ -72,12 +72,12 @@ class ReverseVerifyOp : public std::enable_shared_from_this<ReverseVerifyOp> {
       : engine_(std::move(engine)), address_(std::move(address)), cb_(std::move(cb)) {}
 
   void start(const std::string& ptr_name) {
-    lookups_.push_back(start_lookup(
-        engine_, ptr_name + ".", static_cast<std::uint16_t>(dns::RrType::kPtr), {},
-        Order::kAsAnswered,
-        [self = shared_from_this()](std::error_code ec, std::vector<dns::Record> rr) {
-          self->on_names(ec, names_of(rr));
-        }));
+    lookups_.push_back(
+        start_lookup(engine_, ptr_name + ".", static_cast<std::uint16_t>(dns::RrType::kPtr), {},
+                     Order::kAsAnswered,
+                     [self = shared_from_this()](std::error_code ec, std::vector<dns::Record> rr) {
+                       self->on_names(ec, names_of(rr));
+                     }));
   }
 
   void cancel() {
@@ -92,8 +92,8 @@ class ReverseVerifyOp : public std::enable_shared_from_this<ReverseVerifyOp> {
     names_ = std::move(names);
     verified_.assign(names_.size(), false);
     left_ = names_.size();
-    auto type = static_cast<std::uint16_t>(address_.size() == 4 ? dns::RrType::kA
-                                                                 : dns::RrType::kAaaa);
+    auto type =
+        static_cast<std::uint16_t>(address_.size() == 4 ? dns::RrType::kA : dns::RrType::kAaaa);
     for (std::size_t i = 0; i < names_.size(); ++i) {
       lookups_.push_back(start_lookup(
           engine_, names_[i] + ".", type, {}, Order::kAsAnswered,
@@ -106,7 +106,8 @@ class ReverseVerifyOp : public std::enable_shared_from_this<ReverseVerifyOp> {
   void on_forward(std::size_t i, const std::vector<dns::Record>& rr) {
     if (!cb_) return;
     for (const dns::Record& r : rr) {
-      if (const auto* a = r.as<dns::Address>(); a && same_address(*a, address_)) verified_[i] = true;
+      if (const auto* a = r.as<dns::Address>(); a && same_address(*a, address_))
+        verified_[i] = true;
     }
     if (--left_ == 0) finish({});
   }
@@ -137,11 +138,12 @@ Guard start_reverse_lookup(std::shared_ptr<Engine> engine, std::string_view ip,
                            dns::Resolver::NamesCallback cb) {
   std::optional<std::string> name = dns::reverse_name(ip);
   if (!name) return bad_address(*engine, std::move(cb));
-  return start_lookup(std::move(engine), *name + ".",
-                      static_cast<std::uint16_t>(dns::RrType::kPtr), {}, Order::kAsAnswered,
-                      [cb = std::move(cb)](std::error_code ec, std::vector<dns::Record> rr) mutable {
-                        cb(ec, names_of(rr));
-                      });
+  return start_lookup(
+      std::move(engine), *name + ".", static_cast<std::uint16_t>(dns::RrType::kPtr), {},
+      Order::kAsAnswered,
+      [cb = std::move(cb)](std::error_code ec, std::vector<dns::Record> rr) mutable {
+        cb(ec, names_of(rr));
+      });
 }
 
 Guard start_reverse_verify(std::shared_ptr<Engine> engine, std::string_view ip,

@@ -50,8 +50,7 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
     ++pending_;
     lookups_.push_back(start_lookup(
         engine_, srv_name, static_cast<std::uint16_t>(dns::RrType::kSrv), {}, Order::kSrvRfc2782,
-        [self = shared_from_this(), host, port](std::error_code,
-                                                std::vector<dns::Record> rr) {
+        [self = shared_from_this(), host, port](std::error_code, std::vector<dns::Record> rr) {
           self->on_srv(rr, host, port);
         }));
   }
@@ -66,14 +65,13 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
       }
       for (int family : families_) {
         ++pending_;
-        auto type = static_cast<std::uint16_t>(family == AF_INET ? dns::RrType::kA
-                                                                 : dns::RrType::kAaaa);
-        lookups_.push_back(start_lookup(
-            engine_, t.host, type, {}, Order::kAsAnswered,
-            [self = shared_from_this(), i, family](std::error_code ec,
-                                                    std::vector<dns::Record> rr) {
-              self->on_addresses(i, family, ec, rr);
-            }));
+        auto type =
+            static_cast<std::uint16_t>(family == AF_INET ? dns::RrType::kA : dns::RrType::kAaaa);
+        lookups_.push_back(start_lookup(engine_, t.host, type, {}, Order::kAsAnswered,
+                                        [self = shared_from_this(), i, family](
+                                            std::error_code ec, std::vector<dns::Record> rr) {
+                                          self->on_addresses(i, family, ec, rr);
+                                        }));
       }
     }
     if (pending_ == 0) {
@@ -151,8 +149,9 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
     std::vector<SocketAddress> out;
     for (const Found& f : found_) out.push_back(f.address);
     std::error_code ec;
-    if (out.empty()) ec = error_ ? make_error_code(dns::to_resolve_error(error_))
-                                 : make_error_code(ResolveError::kNoData);
+    if (out.empty())
+      ec = error_ ? make_error_code(dns::to_resolve_error(error_))
+                  : make_error_code(ResolveError::kNoData);
     ResolveCallback cb = std::move(cb_);
     cb_ = nullptr;
     cb(ec, std::move(out));

@@ -6,8 +6,7 @@
 
 namespace ae::dns {
 
-void order_srv(std::vector<Record>& records,
-               Function<std::uint32_t(std::uint32_t bound)> random) {
+void order_srv(std::vector<Record>& records, Function<std::uint32_t(std::uint32_t bound)> random) {
   if (!random) {
     random = [](std::uint32_t bound) {
       thread_local std::mt19937 engine{std::random_device{}()};

@@ -84,9 +84,9 @@ TEST_P(ResolverTest, MxRecordsComeSortedByPreference) {
   Resolver r(options());
   Records got = lookup(r, &Resolver::mx, "example.test");
   ASSERT_FALSE(got.ec) << got.ec.message();
-  EXPECT_EQ(texts(got.value), (std::vector<std::string>{"10 mx1.example.test.",
-                                                         "20 mx2.example.test.",
-                                                         "30 mx3.example.test."}));
+  EXPECT_EQ(texts(got.value),
+            (std::vector<std::string>{"10 mx1.example.test.", "20 mx2.example.test.",
+                                      "30 mx3.example.test."}));
 }
 
 TEST_P(ResolverTest, SrvRecordsComeOrderedByPriority) {
@@ -311,8 +311,8 @@ TEST_P(ResolverTest, CancelledLookupNeverCallsBack) {
 TEST_P(ResolverTest, DestroyingTheResolverEndsPendingLookupsAsCancelled) {
   auto r = std::make_unique<Resolver>(options());
   CondVar<std::error_code> got;
-  Guard g = r->a("www.example.test",
-                 [&](std::error_code ec, std::vector<Record>) { got.send(ec); });
+  Guard g =
+      r->a("www.example.test", [&](std::error_code ec, std::vector<Record>) { got.send(ec); });
   r.reset();
   ASSERT_TRUE(got.wait_for(5s));
   EXPECT_EQ(got.recv(), std::errc::operation_canceled);

@@ -38,6 +38,8 @@ void FakeServer::on_readable() {
     socklen_t len = sizeof from;
     ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n < 0) return;
+    last_peer_ = from;
+    last_peer_len_ = len;
     auto query = dns::parse_message(std::span(buf, static_cast<std::size_t>(n)));
     received_.push_back(query ? *query : dns::Message{});
     if (!query || !handler_) continue;
@@ -46,6 +48,11 @@ void FakeServer::on_readable() {
       ::sendto(fd_, answer->data(), answer->size(), 0, reinterpret_cast<sockaddr*>(&from), len);
     }
   }
+}
+
+void FakeServer::send_to_last_peer(const std::vector<std::uint8_t>& answer) {
+  ::sendto(fd_, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&last_peer_),
+           last_peer_len_);
 }
 
 std::vector<std::uint8_t> reply(const dns::Message& query, std::uint16_t rcode,

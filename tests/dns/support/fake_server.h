@@ -3,6 +3,8 @@
 // It runs on the current ae loop, so a test waiting on a CondVar also drives the server.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +33,8 @@ class FakeServer {
   const std::vector<dns::Message>& received() const { return received_; }
   std::size_t queries() const { return received_.size(); }
   void set_handler(Handler handler) { handler_ = std::move(handler); }
+  // Sends `answer` to whoever sent the last query (for answers held back by the handler).
+  void send_to_last_peer(const std::vector<std::uint8_t>& answer);
 
  private:
   void on_readable();
@@ -39,6 +43,8 @@ class FakeServer {
   SocketAddress address_;
   Handler handler_;
   std::vector<dns::Message> received_;
+  sockaddr_storage last_peer_{};
+  socklen_t last_peer_len_ = 0;
   Io watch_;
 };
 

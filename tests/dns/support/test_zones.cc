@@ -62,7 +62,8 @@ std::vector<Zone> example_zones() {
     << txt_rdata(big_txt_strings(4)) << "\n"
     << "hugetxt  IN TXT" << txt_rdata(big_txt_strings(24)) << "\n"
     << "caa      IN CAA 0 issue \"letsencrypt.org\"\n"
-       "nomatch  IN A 192.0.2.99\n";
+       "nomatch  IN A 192.0.2.99\n"
+       "xn--bcher-kva IN A 192.0.2.60\n";
 
   std::string reverse4 =
       "$ORIGIN 2.0.192.in-addr.arpa.\n"
@@ -114,6 +115,19 @@ dns::Options options_for(const SocketAddress& server) {
   o.servers = {server};
   o.timeouts = {1.0, 2.0};
   return o;
+}
+
+ScopedEnv::ScopedEnv(const char* name, const std::string& value) : name_(name) {
+  if (const char* old = std::getenv(name)) old_ = old;
+  ::setenv(name, value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (old_) {
+    ::setenv(name_.c_str(), old_->c_str(), 1);
+  } else {
+    ::unsetenv(name_.c_str());
+  }
 }
 
 std::vector<std::string> backend_names() { return {"asio", "uv"}; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ namespace ae::dns_test {
 //   txt        TXT "hello world" "second string"
 //   bigtxt     TXT of 4 x 250 octets (over 512: needs TCP without EDNS0)
 //   hugetxt    TXT of 24 x 250 octets (over 4096: needs TCP even with EDNS0)
+//   web        SRV _http._tcp: 0 0 8080 www, 1 0 8081 v6only; A 192.0.2.30
+//   gone       SRV _http._tcp: 0 0 0 . (service not available); A 192.0.2.31
+//   xn--bcher-kva (bücher)  A 192.0.2.60
 std::vector<Zone> example_zones();
 // bulk.test with n0 ... n<count-1> A 10.x.y.z (n<i> gets 10.0.0.0 + i).
 Zone bulk_zone(int count);
@@ -35,6 +39,19 @@ NsdServer* shared_nsd();
 
 // Options pointing at `server` only, with short timeouts.
 dns::Options options_for(const SocketAddress& server);
+
+// Sets an environment variable for its lifetime (restoring the old value).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 // The backends every key test runs on.
 std::vector<std::string> backend_names();
