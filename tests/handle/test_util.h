@@ -1,0 +1,108 @@
+// Helpers for the Handle tests: connected fd pairs, a raw peer driven by the loop, waiting with
+// a deadline, and a Connector of our own for connect tests.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/connector.h"
+#include "core/loop.h"
+#include "tests/support/backends.h"
+
+namespace ae::testing {
+
+// A connected AF_UNIX stream pair (close-on-exec; blocking).
+std::pair<int, int> unix_pair();
+// A connected TCP pair on 127.0.0.1: {connecting side, accepted side} (blocking).
+std::pair<int, int> tcp_pair();
+
+// Runs the current loop until pred() holds or `seconds` passed; returns pred().
+bool run_until(const std::function<bool()>& pred, double seconds = 5);
+
+// The far end of a Handle's fd: non-blocking, reads whatever arrives into received() while the
+// loop runs, writes synchronously (the data in tests fits the kernel buffers, or the caller says
+// otherwise).
+class RawPeer {
+ public:
+  explicit RawPeer(int fd);
+  ~RawPeer();
+  RawPeer(const RawPeer&) = delete;
+  RawPeer& operator=(const RawPeer&) = delete;
+
+  int fd() const { return fd_; }
+  const std::string& received() const { return received_; }
+  bool eof() const { return eof_; }
+  void clear() { received_.clear(); }
+
+  // Writes all of `data` (waiting for the fd with poll when the kernel buffer is full).
+  void write(std::string_view data);
+  // Waits until `n` bytes (in total) arrived / end-of-file.
+  bool wait_bytes(std::size_t n, double seconds = 5);
+  bool wait_eof(double seconds = 5);
+  void shutdown_write();
+  // Closes with a TCP reset (SO_LINGER 0).
+  void reset();
+  void close();
+
+ private:
+  int fd_;
+  std::string received_;
+  bool eof_ = false;
+  Io reader_;
+};
+
+// A Connector for tests: `host` is a comma-separated list of numeric addresses and `service` a
+// comma-separated list of ports, paired up ("127.0.0.1,127.0.0.1" / "4001,4002"); it tries them in
+// order, with the prepare callback's timeout per attempt, like tcp_connect.
+class TestConnector final : public Connector {
+ public:
+  Guard connect(std::string_view host, std::string_view service, ConnectCallback cb,
+                PrepareCallback prepare) override;
+  int attempts = 0;
+};
+
+// Installs a TestConnector as the default for the fixture's lifetime.
+class ScopedTestConnector {
+ public:
+  ScopedTestConnector();
+  ~ScopedTestConnector();
+  TestConnector& connector() { return *connector_; }
+
+ private:
+  std::shared_ptr<TestConnector> connector_;
+};
+
+// A listening TCP socket on 127.0.0.1 with a free port.
+struct Listener {
+  Listener();
+  ~Listener();
+  int accept_one();  // blocking
+  int fd = -1;
+  int port = 0;
+};
+
+// A port on 127.0.0.1 that refuses connections (bound, never listened on, then closed).
+int closed_port();
+
+// Base fixture: a loop on the variant, current for the test; at the end no watcher may be left.
+class LoopTest : public ::testing::TestWithParam<BackendVariant> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  Loop& loop() { return test_loop_->loop(); }
+
+ private:
+  std::unique_ptr<TestLoop> test_loop_;
+  std::unique_ptr<Loop::Scope> scope_;
+};
+
+// The asio and uv variants (owning their loops), for suites that need not run on all four.
+std::vector<BackendVariant> main_backends();
+
+}  // namespace ae::testing
