@@ -425,6 +425,13 @@ void LoopCore::watch_signal(int signum) {
       signal_slot_ = -1;
       throw std::system_error(e, std::generic_category(), "ae::signal: epoll_ctl");
     }
+    // The eventfd may have a number an io watcher's fd had until just now; a change still queued
+    // for that fd (removing it from epoll) must not remove the eventfd instead.
+    if (static_cast<std::size_t>(signal_fd_) < fds_.size()) {
+      FdEntry& stale = fds_[static_cast<std::size_t>(signal_fd_)];
+      stale.registered = 0;
+      stale.emptied = false;
+    }
   }
   if (signal_refs_[signum] == 0) signal_hub_watch(signal_slot_, signum);
   ++signal_refs_[signum];
