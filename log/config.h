@@ -7,7 +7,8 @@
 // PERL_ANYEVENT_VERBOSE and PERL_ANYEVENT_LOG are read too and take precedence when set, and
 // setting one to the empty string hides its AE_ twin, as in AnyEvent. A malformed value is
 // reported on stderr with the bad part named, and the default setup stays in force; start-up
-// never fails because of it.
+// never fails because of it. A setuid or setgid program ignores these variables (AnyEvent
+// ignores them under taint mode).
 //
 // Example:
 //   // AE_LOG='filter=debug:log=+%warnings:%warnings=warn,syslog=local0'

@@ -16,6 +16,10 @@
 // The format is printf's (checked by the compiler): use "%s" to log text as it is, or
 // ae::log::log(level, text).
 //
+// Timestamps come from ae::time(), the live clock: ae::now() would need the thread's loop, and
+// ae::Loop::current() makes one on a thread that has none. exact_time(false) in log/config.h
+// switches to ae::now() for programs where every logging thread runs a loop.
+//
 // Example:
 //   #include "log/log.h"
 //   int main() {

@@ -23,11 +23,13 @@ struct EnvValue {
 };
 
 // AnyEvent copies AE_x to PERL_ANYEVENT_x unless the latter exists, so PERL_ANYEVENT_x wins when
-// set at all, and an empty PERL_ANYEVENT_x hides AE_x.
+// set at all, and an empty PERL_ANYEVENT_x hides AE_x. secure_getenv: in a setuid or setgid
+// program the environment is ignored, as AnyEvent ignores it under taint mode (AE_LOG could
+// otherwise make such a program append to any file).
 std::optional<EnvValue> env_value(const char* suffix) {
   for (const char* prefix : {"PERL_ANYEVENT_", "AE_"}) {
     std::string name = std::string(prefix) + suffix;
-    if (const char* value = std::getenv(name.c_str())) return EnvValue{name, value};
+    if (const char* value = ::secure_getenv(name.c_str())) return EnvValue{name, value};
   }
   return std::nullopt;
 }

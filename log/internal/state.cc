@@ -82,9 +82,13 @@ Node::Node(State& s, std::string registry_name) : name(std::move(registry_name))
 
 Node::~Node() {
   State& s = state();
+  Garbage garbage;
   std::lock_guard lock(s.mu);
   s.slots[slot] = nullptr;
   s.free_slots.push_back(slot);
+  // Publish at once, so the old graph (and with it this context's target: an open file, a
+  // callback's captures) is released now rather than at the next configuration change.
+  publish_locked(s, garbage);
 }
 
 std::shared_ptr<Node> named_locked(State& s, std::string_view name, bool* created) {

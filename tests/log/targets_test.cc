@@ -89,6 +89,33 @@ TEST_F(TargetsTest, FileTargetReopensAfterRotation) {
   EXPECT_THAT(read_file(path), HasSubstr("after reopen_files"));
 }
 
+// How many of this process's descriptors are open on `path`.
+int descriptors_on(const std::string& path) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; ++fd) {
+    char link[4096];
+    std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    ssize_t len = ::readlink(proc.c_str(), link, sizeof link);
+    if (len > 0 && std::string(link, static_cast<std::size_t>(len)) == path) ++n;
+  }
+  return n;
+}
+
+TEST_F(TargetsTest, DroppingAContextClosesItsFile) {
+  std::string path = temp_path("dropped.log");
+  {
+    Context c("short-lived");
+    ASSERT_TRUE(c.log_to_file(path));
+    c.log("info", "x");
+    EXPECT_EQ(descriptors_on(path), 1);
+  }
+  EXPECT_EQ(descriptors_on(path), 0);
+  Context d("replaced");
+  ASSERT_TRUE(d.log_to_file(path));
+  d.nolog();
+  EXPECT_EQ(descriptors_on(path), 0) << "replacing a target closes its file too";
+}
+
 TEST_F(TargetsTest, ReopenFailureKeepsTheOldFileAndSaysWhy) {
   std::string dir = temp_path("gone-dir");
   ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
