@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <cstdint>
 #include <string>
 
 #include "handle/handle.h"
@@ -57,7 +58,10 @@ void register_builtins(Registry& r) {
     return line(arg(args, 0).get<std::string>()).reader(std::move(deliver));
   });
   add_reader("chunk", [one_string](const nlohmann::json& args, Values cb) -> Reader {
-    if (arg_count(args) != 1 || !arg(args, 0).is_number_unsigned()) bad_args("chunk", "[n]");
+    const nlohmann::json& n = arg(args, 0);
+    if (arg_count(args) != 1 || !n.is_number_integer() || n.get<std::int64_t>() < 0) {
+      bad_args("chunk", "[n] with n >= 0");
+    }
     return chunk(arg(args, 0).get<std::size_t>()).reader(one_string(std::move(cb)));
   });
   add_reader("regex", [one_string](const nlohmann::json& args, Values cb) -> Reader {

@@ -643,7 +643,9 @@ void HandleImpl::on_connected(std::error_code ec, Connection c) {
   }
   connecting_ = false;
   if (ec) {
-    std::string message = host_ + " port " + service_ + ": " + ec.message();
+    // host:port as format_hostport writes it ("[::1]:80", "unix/:/path").
+    std::string target = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
+    std::string message = target + ":" + service_ + ": " + ec.message();
     if (on_connect_error_) {
       call(on_connect_error_, ec, std::string_view(message));
       destroy();

@@ -119,6 +119,10 @@ void ToyFilter::process() {
     if (type == 0x15) {
       in_.erase(0, 3);
       peer_closed_ = true;
+      if (!shutdown_requested_) {  // answer the close, as TLS does
+        shutdown_requested_ = shutdown_sent_ = true;
+        out_ += close_record();
+      }
       return;
     }
     if (type != 0x17) {

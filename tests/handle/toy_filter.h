@@ -4,7 +4,7 @@
 // Wire format (looks enough like TLS for tls_detect):
 //   hello  16 03 03 00 01 <key>     the client sends it at start(), the server answers with its own
 //   data   17 <len hi> <len lo> <len bytes, each XOR key>
-//   close  15 00 00                 shutdown(); after it the stream is plain again
+//   close  15 00 00                 shutdown(), answered in kind; after it the stream is plain
 // A key mismatch fails the handshake; an unknown record type is a bad record.
 #pragma once
 
