@@ -7,8 +7,6 @@
 
 namespace ae::dns {
 
-using dns_internal::Order;
-
 Resolver::Resolver() : Resolver(Options::from_environment()) {}
 
 Resolver::Resolver(Options options)
@@ -18,51 +16,50 @@ Resolver::~Resolver() { engine_->shutdown(); }
 
 Guard Resolver::resolve(std::string_view name, std::uint16_t type, Callback cb,
                         const QueryOptions& options) {
-  return dns_internal::start_lookup(engine_, name, type, options, Order::kAsAnswered,
-                                    std::move(cb));
+  return dns_internal::start_lookup(engine_, name, type, options, std::move(cb));
 }
 
 namespace {
 Guard lookup(const std::shared_ptr<dns_internal::Engine>& engine, std::string_view name,
-             RrType type, Order order, Resolver::Callback cb) {
-  return dns_internal::start_lookup(engine, name, static_cast<std::uint16_t>(type), {}, order,
+             RrType type, Resolver::Callback cb) {
+  return dns_internal::start_lookup(engine, name, static_cast<std::uint16_t>(type), {},
                                     std::move(cb));
 }
 }  // namespace
 
 Guard Resolver::a(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kA, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kA, std::move(cb));
 }
 Guard Resolver::aaaa(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kAaaa, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kAaaa, std::move(cb));
 }
 Guard Resolver::cname(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kCname, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kCname, std::move(cb));
 }
 Guard Resolver::mx(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kMx, Order::kMxPreference, std::move(cb));
+  return lookup(engine_, name, RrType::kMx, std::move(cb));
 }
 Guard Resolver::ns(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kNs, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kNs, std::move(cb));
 }
 Guard Resolver::txt(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kTxt, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kTxt, std::move(cb));
 }
 Guard Resolver::ptr(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kPtr, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kPtr, std::move(cb));
 }
 Guard Resolver::soa(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kSoa, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kSoa, std::move(cb));
 }
 Guard Resolver::any(std::string_view name, Callback cb) {
-  return lookup(engine_, name, RrType::kAny, Order::kAsAnswered, std::move(cb));
+  return lookup(engine_, name, RrType::kAny, std::move(cb));
 }
 
 Guard Resolver::srv(std::string_view service, std::string_view proto, std::string_view domain,
                     Callback cb) {
   std::string name =
       "_" + std::string(service) + "._" + std::string(proto) + "." + std::string(domain);
-  return lookup(engine_, name, RrType::kSrv, Order::kSrvRfc2782, std::move(cb));
+  return lookup(engine_, name, RrType::kSrv, std::move(cb));
 }
 
 Guard Resolver::reverse_lookup(std::string_view ip, NamesCallback cb) {

@@ -104,7 +104,8 @@ class Resolver final : public ae::Resolver {
   // AnyEvent::DNS::resolve: looks `name` up with the search list, ndots and CNAME following, and
   // delivers the answer records of the accepted types for the final name. Each candidate name
   // is tried in turn until one has records; the error, when none has, is the most telling one
-  // met (a failure such as kTimedOut over kNoData over kNxDomain).
+  // met (a failure such as kTimedOut over kNoData over kNxDomain). MX records come sorted by
+  // preference and SRV records in RFC 2782 order, as mx() and srv() promise.
   Guard resolve(std::string_view name, std::uint16_t type, Callback cb,
                 const QueryOptions& options = {});
   Guard resolve(std::string_view name, RrType type, Callback cb, const QueryOptions& options = {}) {

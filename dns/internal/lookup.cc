@@ -58,31 +58,26 @@ bool same_name(std::string_view a, std::string_view b) {
          });
 }
 
-void sort_records(std::vector<dns::Record>& rr, Order order) {
-  switch (order) {
-    case Order::kAsAnswered:
-      break;
-    case Order::kMxPreference:
-      std::stable_sort(rr.begin(), rr.end(), [](const dns::Record& a, const dns::Record& b) {
-        const auto* x = a.as<dns::Mx>();
-        const auto* y = b.as<dns::Mx>();
-        return (x ? x->preference : 0xFFFFu + 1) < (y ? y->preference : 0xFFFFu + 1);
-      });
-      break;
-    case Order::kSrvRfc2782:
-      dns::order_srv(rr);
-      break;
+// AnyEvent's mx() and srv() orders, applied whenever those types were asked for.
+void sort_records(std::vector<dns::Record>& rr, std::uint16_t type) {
+  if (type == static_cast<std::uint16_t>(dns::RrType::kMx)) {
+    std::stable_sort(rr.begin(), rr.end(), [](const dns::Record& a, const dns::Record& b) {
+      const auto* x = a.as<dns::Mx>();
+      const auto* y = b.as<dns::Mx>();
+      return (x ? x->preference : 0xFFFFu + 1) < (y ? y->preference : 0xFFFFu + 1);
+    });
+  } else if (type == static_cast<std::uint16_t>(dns::RrType::kSrv)) {
+    dns::order_srv(rr);
   }
 }
 
 class LookupOp : public std::enable_shared_from_this<LookupOp> {
  public:
   LookupOp(std::shared_ptr<Engine> engine, std::uint16_t type, const dns::QueryOptions& o,
-           Order order, dns::Resolver::Callback cb)
+           dns::Resolver::Callback cb)
       : engine_(std::move(engine)),
         type_(type),
         qclass_(o.qclass),
-        order_(order),
         accept_(o.accept),
         cb_(std::move(cb)) {
     if (accept_.empty()) accept_.push_back(type);
@@ -149,7 +144,7 @@ class LookupOp : public std::enable_shared_from_this<LookupOp> {
   }
 
   void finish(std::error_code ec, std::vector<dns::Record> rr) {
-    sort_records(rr, order_);
+    sort_records(rr, type_);
     dns::Resolver::Callback cb = std::move(cb_);
     cb_ = nullptr;
     cb(ec, std::move(rr));
@@ -158,7 +153,6 @@ class LookupOp : public std::enable_shared_from_this<LookupOp> {
   std::shared_ptr<Engine> engine_;
   std::uint16_t type_;
   std::uint16_t qclass_;
-  Order order_;
   std::vector<std::uint16_t> accept_;
   bool accept_all_ = false;
   dns::Resolver::Callback cb_;
@@ -185,8 +179,8 @@ bool more_telling(std::error_code candidate, std::error_code current) {
 }
 
 Guard start_lookup(std::shared_ptr<Engine> engine, std::string_view name, std::uint16_t type,
-                   const dns::QueryOptions& options, Order order, dns::Resolver::Callback cb) {
-  auto op = std::make_shared<LookupOp>(std::move(engine), type, options, order, std::move(cb));
+                   const dns::QueryOptions& options, dns::Resolver::Callback cb) {
+  auto op = std::make_shared<LookupOp>(std::move(engine), type, options, std::move(cb));
   op->start(name, options);
   return cancel_guard(op);
 }

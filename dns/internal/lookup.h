@@ -17,12 +17,10 @@ namespace ae::dns_internal {
 
 class Engine;
 
-// How a lookup orders its records before delivering them.
-enum class Order { kAsAnswered, kMxPreference, kSrvRfc2782 };
-
-// AnyEvent::DNS::resolve.
+// AnyEvent::DNS::resolve; MX records come sorted by preference and SRV records in RFC 2782
+// order.
 Guard start_lookup(std::shared_ptr<Engine> engine, std::string_view name, std::uint16_t type,
-                   const dns::QueryOptions& options, Order order, dns::Resolver::Callback cb);
+                   const dns::QueryOptions& options, dns::Resolver::Callback cb);
 
 // AnyEvent::DNS::request.
 Guard start_request(std::shared_ptr<Engine> engine, std::string_view name, std::uint16_t type,

@@ -74,7 +74,6 @@ class ReverseVerifyOp : public std::enable_shared_from_this<ReverseVerifyOp> {
   void start(const std::string& ptr_name) {
     lookups_.push_back(
         start_lookup(engine_, ptr_name + ".", static_cast<std::uint16_t>(dns::RrType::kPtr), {},
-                     Order::kAsAnswered,
                      [self = shared_from_this()](std::error_code ec, std::vector<dns::Record> rr) {
                        self->on_names(ec, names_of(rr));
                      }));
@@ -96,7 +95,7 @@ class ReverseVerifyOp : public std::enable_shared_from_this<ReverseVerifyOp> {
         static_cast<std::uint16_t>(address_.size() == 4 ? dns::RrType::kA : dns::RrType::kAaaa);
     for (std::size_t i = 0; i < names_.size(); ++i) {
       lookups_.push_back(start_lookup(
-          engine_, names_[i] + ".", type, {}, Order::kAsAnswered,
+          engine_, names_[i] + ".", type, {},
           [self = shared_from_this(), i](std::error_code, std::vector<dns::Record> rr) {
             self->on_forward(i, rr);
           }));
@@ -140,7 +139,6 @@ Guard start_reverse_lookup(std::shared_ptr<Engine> engine, std::string_view ip,
   if (!name) return bad_address(*engine, std::move(cb));
   return start_lookup(
       std::move(engine), *name + ".", static_cast<std::uint16_t>(dns::RrType::kPtr), {},
-      Order::kAsAnswered,
       [cb = std::move(cb)](std::error_code ec, std::vector<dns::Record> rr) mutable {
         cb(ec, names_of(rr));
       });

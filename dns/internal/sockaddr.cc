@@ -49,7 +49,7 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
   void lookup_srv(const std::string& srv_name, const std::string& host, std::uint16_t port) {
     ++pending_;
     lookups_.push_back(start_lookup(
-        engine_, srv_name, static_cast<std::uint16_t>(dns::RrType::kSrv), {}, Order::kSrvRfc2782,
+        engine_, srv_name, static_cast<std::uint16_t>(dns::RrType::kSrv), {},
         [self = shared_from_this(), host, port](std::error_code, std::vector<dns::Record> rr) {
           self->on_srv(rr, host, port);
         }));
@@ -67,7 +67,7 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
         ++pending_;
         auto type =
             static_cast<std::uint16_t>(family == AF_INET ? dns::RrType::kA : dns::RrType::kAaaa);
-        lookups_.push_back(start_lookup(engine_, t.host, type, {}, Order::kAsAnswered,
+        lookups_.push_back(start_lookup(engine_, t.host, type, {},
                                         [self = shared_from_this(), i, family](
                                             std::error_code ec, std::vector<dns::Record> rr) {
                                           self->on_addresses(i, family, ec, rr);
