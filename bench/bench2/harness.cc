@@ -36,7 +36,7 @@ void run_bench2(Servers& impl, std::string_view name, std::size_t servers, std::
   exchange.read_fds_.reserve(servers);
   exchange.write_fds_.reserve(servers);
 
-  double t0 = seconds_now();
+  double t0 = cpu_seconds_now();
   for (std::size_t i = 0; i < servers; ++i) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -48,7 +48,7 @@ void run_bench2(Servers& impl, std::string_view name, std::size_t servers, std::
     exchange.write_fds_.push_back(sv[1]);
     impl.add_server(i, sv[0], exchange);
   }
-  double t1 = seconds_now();
+  double t1 = cpu_seconds_now();
 
   Rng injector(42);
   for (std::size_t k = 0; k < active; ++k) {
@@ -56,9 +56,11 @@ void run_bench2(Servers& impl, std::string_view name, std::size_t servers, std::
     ssize_t written = ::write(exchange.write_fds_[injector.below(servers)], &token, 1);
     (void)written;
   }
-  double t2 = seconds_now();
+  double wall2 = seconds_now();
+  double t2 = cpu_seconds_now();
   impl.run_for(seconds);
-  double t3 = seconds_now();
+  double t3 = cpu_seconds_now();
+  double wall3 = seconds_now();
 
   if (exchange.timeouts() > 0) throw std::runtime_error("a 3600-second timeout fired");
   if (exchange.requests() == 0) throw std::runtime_error("no request was served");
@@ -69,6 +71,7 @@ void run_bench2(Servers& impl, std::string_view name, std::size_t servers, std::
       .set("create", (t1 - t0) * 1e6 / static_cast<double>(servers), 2)
       .set("request", (t3 - t2) * 1e6 / static_cast<double>(exchange.requests()), 3)
       .set("requests", static_cast<std::int64_t>(exchange.requests()))
+      .set("cpu", 100 * (t3 - t2) / (wall3 - wall2), 0)
       .set("comment", comment);
   r.print();
   // The fds stay open: `impl`'s watchers still watch them, and the process ends next.

@@ -66,8 +66,11 @@ class Servers {
 };
 
 // Creates `servers` socketpairs and their watchers through `impl`, injects `active` tokens at
-// random servers, runs the loop for `seconds`, and prints the result line
-// (bench/common/result.h) with fields name, sockets, active, create, request, requests, comment.
+// random servers, runs the loop for `seconds` (wall time), and prints the result line
+// (bench/common/result.h) with fields name, sockets, active, create, request, requests, cpu and
+// comment. create and request are CPU time (measure.h); cpu is the percentage of the run's wall
+// time the process had the CPU (below 100: other load, or a loop that waited while tokens were
+// ready to read, which would be a bug).
 // Raises RLIMIT_NOFILE to its hard limit first.
 // Errors: std::system_error when socketpair fails (the fd limit); std::runtime_error when a
 // timeout fired or no request was served.

@@ -30,13 +30,14 @@ const std::vector<Implementation> kImplementations = {
     {"asio/read", "bench2_asio", {"read"}},
 };
 
-const std::vector<std::string> kNumeric = {"create", "request"};
+const std::vector<std::string> kCompared = {"create", "request"};
+const std::vector<std::string> kMedian = {"create", "request", "requests", "cpu"};
 
 void run_table(const std::string& title, std::int64_t servers, std::int64_t active, std::int64_t ms,
                int runs) {
   auto rows = ae::bench::run_implementations(
       kImplementations, {std::to_string(servers), std::to_string(active), std::to_string(ms)}, runs,
-      kNumeric);
+      kMedian);
   ae::bench::print_results(stdout,
                            title + ": " + std::to_string(servers) + " servers, " +
                                std::to_string(active) + " active, " + std::to_string(ms) +
@@ -45,8 +46,9 @@ void run_table(const std::string& title, std::int64_t servers, std::int64_t acti
                             {"sockets", "sockets"},
                             {"create", "create"},
                             {"request", "request"},
-                            {"requests", "requests"}},
-                           rows, kNumeric, "libev");
+                            {"requests", "requests"},
+                            {"cpu", "cpu%"}},
+                           rows, kCompared, "libev");
 }
 
 }  // namespace
@@ -71,8 +73,8 @@ int main(int argc, char** argv) {
 
     ae::bench::print_machine(stdout);
     std::printf(
-        "RLIMIT_NOFILE %lld; create: microseconds per server (socketpair + io watcher + "
-        "timeout); request: microseconds per request\n",
+        "RLIMIT_NOFILE %lld; create: CPU microseconds per server (socketpair + io watcher + "
+        "timeout); request: CPU microseconds per request\n",
         static_cast<long long>(fd_limit));
     run_table("large server", servers, options["active"], options["ms"], runs);
     run_table("small server", options["small-servers"], options["small-active"], options["ms"],

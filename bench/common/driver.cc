@@ -124,23 +124,20 @@ Fields run_program(const std::string& program, const std::vector<std::string>& a
   return *result;
 }
 
-Fields run_program_median(const std::string& program, const std::vector<std::string>& args,
-                          std::string_view fallback_name, int runs,
-                          const std::vector<std::string>& numeric_keys) {
-  std::vector<Fields> results;
-  for (int i = 0; i < std::max(runs, 1); ++i) {
-    Fields f = run_program(program, args, fallback_name);
+Fields median_of_runs(const std::vector<Fields>& runs,
+                      const std::vector<std::string>& numeric_keys) {
+  if (runs.empty()) return Fields{{"error", "no runs"}};
+  for (const Fields& f : runs) {
     if (f.contains("error")) return f;
-    results.push_back(std::move(f));
   }
-  Fields combined = results.front();
+  Fields combined = runs.front();
   for (const std::string& key : numeric_keys) {
     std::vector<std::pair<double, std::string>> values;
-    for (const Fields& f : results) {
+    for (const Fields& f : runs) {
       double v = 0;
       if (to_number(field(f, key), v)) values.emplace_back(v, field(f, key));
     }
-    if (values.size() != results.size()) continue;
+    if (values.size() != runs.size()) continue;
     std::sort(values.begin(), values.end());
     combined[key] = values[values.size() / 2].second;
   }
@@ -179,8 +176,10 @@ void print_machine(std::FILE* out) {
   }
   utsname uts{};
   ::uname(&uts);
-  std::fprintf(out, "date %s; nproc %d; cpu %s; kernel %s\n", date, cpus, model.c_str(),
-               uts.release);
+  double load[3] = {-1, -1, -1};
+  if (::getloadavg(load, 3) < 0) load[0] = -1;
+  std::fprintf(out, "date %s; nproc %d; cpu %s; kernel %s; load average %.2f %.2f %.2f\n", date,
+               cpus, model.c_str(), uts.release, load[0], load[1], load[2]);
 }
 
 void print_table(std::FILE* out, const std::vector<Column>& columns,
@@ -256,14 +255,21 @@ std::map<std::string, std::int64_t, std::less<>> parse_options(
 std::vector<Fields> run_implementations(const std::vector<Implementation>& implementations,
                                         const std::vector<std::string>& common_args, int runs,
                                         const std::vector<std::string>& numeric_keys) {
-  std::vector<Fields> rows;
+  std::vector<const Implementation*> present;
   for (const Implementation& impl : implementations) {
-    std::string program = sibling_program(impl.program);
-    if (impl.optional && !is_executable(program)) continue;
-    std::vector<std::string> args = impl.args;
-    args.insert(args.end(), common_args.begin(), common_args.end());
-    rows.push_back(run_program_median(program, args, impl.name, runs, numeric_keys));
+    if (!impl.optional || is_executable(sibling_program(impl.program))) present.push_back(&impl);
   }
+  std::vector<std::vector<Fields>> results(present.size());
+  for (int r = 0; r < std::max(runs, 1); ++r) {
+    for (std::size_t i = 0; i < present.size(); ++i) {
+      std::vector<std::string> args = present[i]->args;
+      args.insert(args.end(), common_args.begin(), common_args.end());
+      results[i].push_back(
+          run_program(sibling_program(present[i]->program), args, present[i]->name));
+    }
+  }
+  std::vector<Fields> rows;
+  for (const auto& r : results) rows.push_back(median_of_runs(r, numeric_keys));
   return rows;
 }
 

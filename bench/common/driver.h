@@ -25,11 +25,10 @@ namespace ae::bench {
 Fields run_program(const std::string& program, const std::vector<std::string>& args,
                    std::string_view fallback_name);
 
-// Runs the program `runs` times and returns one row: for each of `numeric_keys`, the median of
+// Combines several runs of one program into one row: for each of `numeric_keys`, the median of
 // the runs; every other field from the first run. A failed run makes the row that failure.
-Fields run_program_median(const std::string& program, const std::vector<std::string>& args,
-                          std::string_view fallback_name, int runs,
-                          const std::vector<std::string>& numeric_keys);
+Fields median_of_runs(const std::vector<Fields>& runs,
+                      const std::vector<std::string>& numeric_keys);
 
 // The path of the program `name` that Bazel built next to this executable (the same package).
 std::string sibling_program(std::string_view name);
@@ -38,7 +37,7 @@ std::string sibling_program(std::string_view name);
 bool is_executable(const std::string& path);
 
 // Prints the machine the numbers come from: date (UTC), CPUs available to this process, CPU
-// model from /proc/cpuinfo, kernel release.
+// model from /proc/cpuinfo, kernel release, and the load average (other work running).
 void print_machine(std::FILE* out);
 
 struct Column {
@@ -71,8 +70,10 @@ struct Implementation {
   bool optional = false;          // skipped when the program was not built
 };
 
-// Runs each of `implementations` with its args followed by `common_args` (run_program_median
-// with `runs` and `numeric_keys`) and returns their rows, in order.
+// Runs each of `implementations` with its args followed by `common_args`, `runs` times, taking
+// turns (every implementation once, then every one again, ...) so that a change in the machine's
+// load touches all of them alike; returns one row per implementation, in order, with the median
+// of each of `numeric_keys` (median_of_runs).
 std::vector<Fields> run_implementations(const std::vector<Implementation>& implementations,
                                         const std::vector<std::string>& common_args, int runs,
                                         const std::vector<std::string>& numeric_keys);

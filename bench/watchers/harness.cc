@@ -36,13 +36,14 @@ void run_watcher_bench(WatcherBench& bench, std::string_view name, std::size_t w
   const double n = static_cast<double>(watchers);
 
   std::int64_t rss0 = rss_bytes();
-  double t0 = seconds_now();
+  double wall0 = seconds_now();
+  double t0 = cpu_seconds_now();
   bench.create(sv[0], pairs, counter);
-  double t1 = seconds_now();
+  double t1 = cpu_seconds_now();
   std::int64_t rss1 = rss_bytes();
 
   bench.invoke();
-  double t2 = seconds_now();
+  double t2 = cpu_seconds_now();
   if (counter.waiting() != 0) {
     throw std::runtime_error(std::to_string(counter.waiting()) + " of " + std::to_string(watchers) +
                              " watchers never ran");
@@ -51,7 +52,8 @@ void run_watcher_bench(WatcherBench& bench, std::string_view name, std::size_t w
   std::size_t repeated = counter.repeated();
 
   bench.destroy();
-  double t3 = seconds_now();
+  double t3 = cpu_seconds_now();
+  double wall3 = seconds_now();
   ::close(sv[0]);
   ::close(sv[1]);
 
@@ -64,10 +66,11 @@ void run_watcher_bench(WatcherBench& bench, std::string_view name, std::size_t w
   r.set("name", name)
       .set("watchers", static_cast<std::int64_t>(watchers))
       .set("bytes", static_cast<std::int64_t>(std::llround(static_cast<double>(rss1 - rss0) / n)))
-      .set("create", (t1 - t0) * 1e6 / n, 3)
-      .set("invoke", (t2 - t1) * 1e6 / static_cast<double>(total), 3)
-      .set("destroy", (t3 - t2) * 1e6 / n, 3)
+      .set("create", (t1 - t0) * 1e6 / n, 4)
+      .set("invoke", (t2 - t1) * 1e6 / static_cast<double>(total), 4)
+      .set("destroy", (t3 - t2) * 1e6 / n, 4)
       .set("calls", static_cast<std::int64_t>(total))
+      .set("cpu", 100 * (t3 - t0) / (wall3 - wall0), 0)
       .set("comment", note);
   r.print();
 }

@@ -62,10 +62,11 @@ class WatcherBench {
 
 // Runs the three phases of `bench` with `watchers` watchers (half io, half timers) on one end of
 // a fresh socketpair, and prints the result line (bench/common/result.h) with fields name,
-// watchers, bytes, create, invoke, destroy, calls and comment (`comment`, plus a note of any
-// watcher that ran more than once). create and destroy are per watcher, invoke per callback
-// call (AnyEvent's definition); they differ only for a loop that runs some watchers twice
-// before it can stop, which the comment then says.
+// watchers, bytes, create, invoke, destroy, calls, cpu and comment (`comment`, plus a note of
+// any watcher that ran more than once). Times are CPU time (measure.h): create and destroy per
+// watcher, invoke per callback call (AnyEvent's definition; they differ only for a loop that
+// runs some watchers twice before it can stop, which the comment then says). cpu is the
+// percentage of wall time the three phases had the CPU (below 100: other load).
 // Errors: std::runtime_error when a watcher never ran (the loop stopped early).
 void run_watcher_bench(WatcherBench& bench, std::string_view name, std::size_t watchers,
                        std::string_view comment);
