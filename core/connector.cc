@@ -20,8 +20,7 @@ class ConnectCategory final : public std::error_category {
 // Used until //socket installs the real one: every request fails, from the loop.
 class MissingConnector final : public Connector {
  public:
-  Guard connect(std::string_view, std::string_view, ConnectCallback cb,
-                PrepareCallback) override {
+  Guard connect(std::string_view, std::string_view, ConnectCallback cb, PrepareCallback) override {
     auto cancelled = std::make_shared<bool>(false);
     Loop::current().postpone([cancelled, cb = std::move(cb)]() mutable {
       if (!*cancelled) cb(ConnectError::kNoConnector, Connection{});

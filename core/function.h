@@ -28,9 +28,9 @@ class Function<R(Args...)> {
   Function(std::nullptr_t) noexcept {}  // NOLINT: implicit, like std::function
 
   template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, Function> &&
-             std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
-  Function(F&& f) {  // NOLINT: implicit, like std::function
+  requires(!std::is_same_v<std::remove_cvref_t<F>, Function> &&
+           std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
+      Function(F&& f) {  // NOLINT: implicit, like std::function
     using Fn = std::decay_t<F>;
     if constexpr (std::is_pointer_v<Fn> || std::is_member_pointer_v<Fn>) {
       if (f == nullptr) return;
@@ -79,9 +79,9 @@ class Function<R(Args...)> {
   static constexpr std::size_t kInlineSize = 3 * sizeof(void*);
 
   template <class Fn>
-  static constexpr bool kFitsInline = sizeof(Fn) <= kInlineSize &&
-                                      alignof(Fn) <= alignof(void*) &&
-                                      std::is_nothrow_move_constructible_v<Fn>;
+  static constexpr bool kFitsInline =
+      sizeof(Fn) <= kInlineSize &&
+      alignof(Fn) <= alignof(void*) && std::is_nothrow_move_constructible_v<Fn>;
 
   template <class Fn>
   static constexpr VTable kInlineVTable = {
@@ -100,7 +100,8 @@ class Function<R(Args...)> {
   template <class Fn>
   static constexpr VTable kHeapVTable = {
       [](void* s, Args&&... args) -> R {
-        return static_cast<R>(std::invoke(**reinterpret_cast<Fn**>(s), std::forward<Args>(args)...));
+        return static_cast<R>(
+            std::invoke(**reinterpret_cast<Fn**>(s), std::forward<Args>(args)...));
       },
       [](void* dst, void* src) noexcept {
         *reinterpret_cast<Fn**>(dst) = *reinterpret_cast<Fn**>(src);

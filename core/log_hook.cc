@@ -12,7 +12,7 @@ bool default_enabled(LogLevel level, std::string_view /*context*/) {
 }
 
 void default_write(LogLevel level, std::string_view context, std::string_view message) {
-  static constexpr std::string_view kNames[] = {"",     "fatal", "alert", "crit", "error",
+  static constexpr std::string_view kNames[] = {"",     "fatal", "alert", "crit",  "error",
                                                 "warn", "note",  "info",  "debug", "trace"};
   int n = static_cast<int>(level);
   std::string line;

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "core/backend.h"
 #include "core/function.h"
@@ -79,6 +80,11 @@ class Loop {
   // Fires after `after`, then every `interval` (0: once).
   // Errors: std::invalid_argument for NaN or infinite values or a negative interval.
   Timer timer(Seconds after, Seconds interval, Function<void()> cb);
+  // The same with seconds as plain numbers, as AnyEvent writes them: timer(0.5, cb).
+  Timer timer(double after, Function<void()> cb) { return timer(Seconds(after), std::move(cb)); }
+  Timer timer(double after, double interval, Function<void()> cb) {
+    return timer(Seconds(after), Seconds(interval), std::move(cb));
+  }
 
   // Watches signal `signum` (e.g. SIGUSR1). SIGPIPE is ignored while no watcher wants it.
   // When the last watcher of a signal goes, the disposition that was there before is restored.
@@ -155,7 +161,6 @@ inline Timer timer(Seconds after, Function<void()> cb) {
 inline Timer timer(Seconds after, Seconds interval, Function<void()> cb) {
   return Loop::current().timer(after, interval, std::move(cb));
 }
-// Durations in seconds as plain numbers, as AnyEvent writes them: ae::timer(0.5, cb).
 inline Timer timer(double after, Function<void()> cb) {
   return Loop::current().timer(Seconds(after), std::move(cb));
 }

@@ -115,9 +115,10 @@ class BuiltinResolver final : public Resolver {
     std::vector<SocketAddress> addrs = resolve_now(host, service, options, ec);
     // Delivered from the loop, never inside this call; the Guard cancels it.
     auto cancelled = std::make_shared<bool>(false);
-    Loop::current().postpone([cancelled, ec, addrs = std::move(addrs), cb = std::move(cb)]() mutable {
-      if (!*cancelled) cb(ec, std::move(addrs));
-    });
+    Loop::current().postpone(
+        [cancelled, ec, addrs = std::move(addrs), cb = std::move(cb)]() mutable {
+          if (!*cancelled) cb(ec, std::move(addrs));
+        });
     return Guard([cancelled] { *cancelled = true; });
   }
 
@@ -232,8 +233,10 @@ Result<std::uint16_t> resolve_service(std::string_view service, std::string_view
   servent* found = nullptr;
   char buffer[1024];
   std::string n(name), proto(protocol);
-  if (!name.empty()) ::getservbyname_r(n.c_str(), proto.c_str(), &entry, buffer, sizeof buffer, &found);
-  if (found != nullptr) return static_cast<std::uint16_t>(ntohs(static_cast<std::uint16_t>(found->s_port)));
+  if (!name.empty())
+    ::getservbyname_r(n.c_str(), proto.c_str(), &entry, buffer, sizeof buffer, &found);
+  if (found != nullptr)
+    return static_cast<std::uint16_t>(ntohs(static_cast<std::uint16_t>(found->s_port)));
   if (!fallback.empty()) {
     if (auto p = number(fallback)) return *p;
     return Result<std::uint16_t>(ResolveError::kBadName,
@@ -257,8 +260,9 @@ void order_by_preference(std::vector<SocketAddress>& addrs, int family) {
     return it == pref.end() ? pref.size() : static_cast<std::size_t>(it - pref.begin());
   };
   std::erase_if(addrs, [&](const SocketAddress& a) { return rank(a) == pref.size(); });
-  std::stable_sort(addrs.begin(), addrs.end(),
-                   [&](const SocketAddress& a, const SocketAddress& b) { return rank(a) < rank(b); });
+  std::stable_sort(addrs.begin(), addrs.end(), [&](const SocketAddress& a, const SocketAddress& b) {
+    return rank(a) < rank(b);
+  });
 }
 
 }  // namespace ae

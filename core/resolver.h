@@ -31,15 +31,15 @@ namespace ae {
 
 // Why a resolution failed (category "ae.resolve").
 enum class ResolveError {
-  kHostNotFound = 1,   // the name has no addresses (NXDOMAIN, or no such hosts-file entry)
-  kNoData,             // the name exists but has no address of the wanted families
-  kNeedsDns,           // the name is not numeric or in the hosts file, and //dns is not linked
-  kUnknownService,     // the service name is not in the services database
-  kBadName,            // malformed host name or service
-  kTimedOut,           // no answer in time
-  kServerFailure,      // the DNS server failed (SERVFAIL) or answered nonsense
-  kRefused,            // the DNS server refused the query
-  kFamilyDisabled,     // the wanted family is not in AE_PROTOCOLS
+  kHostNotFound = 1,  // the name has no addresses (NXDOMAIN, or no such hosts-file entry)
+  kNoData,            // the name exists but has no address of the wanted families
+  kNeedsDns,          // the name is not numeric or in the hosts file, and //dns is not linked
+  kUnknownService,    // the service name is not in the services database
+  kBadName,           // malformed host name or service
+  kTimedOut,          // no answer in time
+  kServerFailure,     // the DNS server failed (SERVFAIL) or answered nonsense
+  kRefused,           // the DNS server refused the query
+  kFamilyDisabled,    // the wanted family is not in AE_PROTOCOLS
 };
 const std::error_category& resolve_category() noexcept;
 std::error_code make_error_code(ResolveError e) noexcept;

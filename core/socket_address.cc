@@ -81,7 +81,8 @@ std::string SocketAddress::host() const {
     }
     case AF_UNIX: {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
-      std::size_t max = len_ > offsetof(sockaddr_un, sun_path) ? len_ - offsetof(sockaddr_un, sun_path) : 0;
+      std::size_t max =
+          len_ > offsetof(sockaddr_un, sun_path) ? len_ - offsetof(sockaddr_un, sun_path) : 0;
       std::string path(un->sun_path, strnlen(un->sun_path, max));
       return path.empty() ? "unix/" : path;
     }

@@ -86,6 +86,7 @@ class [[nodiscard]] Timer : public WatcherHandle {
   // Re-arms the timer to fire after `after` (then every `interval`, if non-zero) without
   // allocating; the same rules as ae::timer() apply to the arguments.
   void set(Seconds after, Seconds interval = Seconds(0));
+  void set(double after, double interval = 0) { set(Seconds(after), Seconds(interval)); }
   // Disarms the timer without giving it up; set() arms it again.
   void stop() noexcept;
 

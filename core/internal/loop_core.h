@@ -85,7 +85,7 @@ class LoopCore final : public BackendHost {
     // The last watcher went away since the kernel was told: the fd may since have been closed
     // (which drops it from epoll) and reopened under the same number.
     bool emptied = false;
-    bool always_ready = false;     // epoll refused it (regular file): ready every iteration
+    bool always_ready = false;  // epoll refused it (regular file): ready every iteration
   };
 
   struct PostQueue {

@@ -32,13 +32,13 @@ struct WatcherNode {
   // Runs the callback once. Called only by the loop's invoker.
   virtual void invoke() = 0;
 
-  LoopCore* loop;            // null once the loop was destroyed
+  LoopCore* loop;                   // null once the loop was destroyed
   WatcherNode* all_prev = nullptr;  // in the loop's list of every node it made
   WatcherNode* all_next = nullptr;
   std::int32_t pending_index = -1;
-  std::uint16_t running = 0; // nesting depth of invoke() on this node
-  bool active = false;       // counted in the loop's active watchers
-  bool released = false;     // the handle is gone; free when running drops to 0
+  std::uint16_t running = 0;  // nesting depth of invoke() on this node
+  bool active = false;        // counted in the loop's active watchers
+  bool released = false;      // the handle is gone; free when running drops to 0
   Kind kind;
 };
 
@@ -59,8 +59,8 @@ struct TimerNode final : WatcherNode {
   void invoke() override { cb(); }
 
   MonoNs deadline = 0;
-  MonoNs interval = 0;        // 0: one-shot
-  std::uint64_t sequence = 0; // FIFO order among equal deadlines
+  MonoNs interval = 0;         // 0: one-shot
+  std::uint64_t sequence = 0;  // FIFO order among equal deadlines
   std::int32_t heap_index = -1;
   Function<void()> cb;
 };

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "core/backend.h"
 #include "core/condvar.h"
 #include "core/loop.h"
 #include "core/task.h"
-#include "core/backend.h"
 
 using namespace std::chrono_literals;
 

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <optional>
+#include <utility>
 
 #include "core/loop.h"
 
@@ -14,15 +15,17 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Everything the Asio handlers touch. Handlers may still be queued in a borrowed io_context
-// after the backend is gone (cancelled waits complete later), so the state lives until the last
-// of them has run: `outstanding` counts them, `host` is cleared at detach.
+// What the Asio handlers touch. Handlers may still sit in a borrowed io_context after the
+// backend is gone (cancelled waits complete later, or are destroyed with the io_context), so
+// this state lives until the last of them is destroyed: each handler holds a Ticket, and `host`
+// is cleared at detach. The descriptor and timer are destroyed at detach, while the io_context
+// certainly exists.
 struct AsioState {
-  explicit AsioState(asio::io_context& io) : io(io), timer(io) {}
+  explicit AsioState(asio::io_context& io) : io(io) {}
 
   asio::io_context& io;
   std::optional<asio::posix::stream_descriptor> poll;
-  asio::steady_timer timer;
+  std::optional<asio::steady_timer> timer;
   BackendHost* host = nullptr;
   int outstanding = 0;
   bool poll_waiting = false;
@@ -32,25 +35,32 @@ struct AsioState {
   Backend::TimePoint timer_deadline{};
   unsigned timer_generation = 0;
 
-  // Ends a handler: returns false (after freeing the state if this was the last handler) when
-  // the backend is gone.
-  static bool finish(AsioState* s) {
-    --s->outstanding;
-    if (s->host != nullptr) return true;
-    if (s->outstanding == 0) delete s;
-    return false;
-  }
+  // One queued handler's claim on the state.
+  class Ticket {
+   public:
+    explicit Ticket(AsioState* s) noexcept : s_(s) { ++s_->outstanding; }
+    Ticket(Ticket&& other) noexcept : s_(std::exchange(other.s_, nullptr)) {}
+    Ticket& operator=(Ticket&&) = delete;
+    ~Ticket() {
+      if (s_ != nullptr && --s_->outstanding == 0 && s_->host == nullptr) delete s_;
+    }
+    AsioState* operator->() const noexcept { return s_; }
+    // False once the backend is gone: the handler must do nothing.
+    bool live() const noexcept { return s_->host != nullptr; }
+
+   private:
+    AsioState* s_;
+  };
 
   void wait_poll() {
     poll_waiting = true;
-    ++outstanding;
     poll->async_wait(asio::posix::stream_descriptor::wait_read,
-                     [s = this](const boost::system::error_code& ec) {
-                       s->poll_waiting = false;
-                       if (!finish(s) || !s->poll_wanted) return;
+                     [t = Ticket(this)](const boost::system::error_code& ec) {
+                       t->poll_waiting = false;
+                       if (!t.live() || !t->poll_wanted) return;
                        // Cancelled by disarm_poll(), then wanted again before this ran.
-                       if (ec == asio::error::operation_aborted) return s->wait_poll();
-                       s->host->dispatch();
+                       if (ec == asio::error::operation_aborted) return t->wait_poll();
+                       t->host->dispatch();
                      });
   }
 };
@@ -70,6 +80,7 @@ class AsioBackend final : public Backend {
   void attach(BackendHost& host, int poll_fd) override {
     state_->host = &host;
     state_->poll.emplace(state_->io, poll_fd);
+    state_->timer.emplace(state_->io);
   }
 
   void arm_poll() override {
@@ -89,7 +100,7 @@ class AsioBackend final : public Backend {
       if (s->timer_armed) {
         s->timer_armed = false;
         ++s->timer_generation;
-        s->timer.cancel();
+        s->timer->cancel();
       }
       return;
     }
@@ -99,12 +110,11 @@ class AsioBackend final : public Backend {
     s->timer_armed = true;
     s->timer_deadline = *deadline;
     unsigned generation = ++s->timer_generation;
-    s->timer.expires_at(*deadline);
-    ++s->outstanding;
-    s->timer.async_wait([s, generation](const boost::system::error_code&) {
-      if (!AsioState::finish(s) || generation != s->timer_generation) return;
-      s->timer_armed = false;
-      s->host->dispatch();
+    s->timer->expires_at(*deadline);
+    s->timer->async_wait([t = AsioState::Ticket(s), generation](const boost::system::error_code&) {
+      if (!t.live() || generation != t->timer_generation) return;
+      t->timer_armed = false;
+      t->host->dispatch();
     });
   }
 
@@ -112,11 +122,9 @@ class AsioBackend final : public Backend {
     AsioState* s = state_;
     if (s->post_pending) return;
     s->post_pending = true;
-    ++s->outstanding;
-    asio::post(s->io, [s] {
-      s->post_pending = false;
-      if (!AsioState::finish(s)) return;
-      s->host->dispatch();
+    asio::post(s->io, [t = AsioState::Ticket(s)] {
+      t->post_pending = false;
+      if (t.live()) t->host->dispatch();
     });
   }
 
@@ -134,20 +142,17 @@ class AsioBackend final : public Backend {
     AsioState* s = std::exchange(state_, nullptr);
     if (s == nullptr) return;
     s->host = nullptr;
-    ++s->outstanding;  // keeps `s` alive through the poll() below
+    AsioState::Ticket keep(s);  // `s` lives at least until the end of this function
     if (s->poll) {
-      boost::system::error_code ignored;
-      s->poll->cancel(ignored);
-      s->poll->release();  // the loop closes its epoll fd itself
+      s->poll->release();  // cancels its wait; the loop closes its epoll fd itself
+      s->poll.reset();
     }
-    s->timer.cancel();
+    s->timer.reset();  // cancels its wait
     if (owned_) {
-      // Run the cancelled handlers now, while the io_context still exists.
+      // Run (and so destroy) the cancelled handlers while the io_context still exists.
       owned_->restart();
       owned_->poll();
     }
-    if (--s->outstanding == 0) delete s;
-    owned_.reset();
   }
 
  private:

@@ -40,9 +40,8 @@ class UvBackend final : public Backend {
   void arm_poll() override {
     if (poll_active_) return;
     poll_active_ = true;
-    uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* p, int, int) {
-      static_cast<UvBackend*>(p->data)->dispatch();
-    });
+    uv_poll_start(poll_, UV_READABLE,
+                  [](uv_poll_t* p, int, int) { static_cast<UvBackend*>(p->data)->dispatch(); });
   }
 
   void disarm_poll() override {
@@ -61,13 +60,19 @@ class UvBackend final : public Backend {
     }
     // An earlier armed deadline just causes one early dispatch, which re-arms.
     if (timer_armed_ && timer_deadline_ <= *deadline) return;
+    auto left = *deadline - std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(left).count();
+    if (ms <= 0) {
+      // Due already. libuv 1.44 runs a timer restarted with timeout 0 from a timer callback
+      // again in the same pass (its clock is not refreshed there), which would never end.
+      schedule_now();
+      return;
+    }
     timer_armed_ = true;
     timer_deadline_ = *deadline;
     // libuv counts whole milliseconds from its cached loop time; round up so the timer does not
     // fire before the deadline (an early wakeup would only re-arm, but costs an iteration).
-    auto left = *deadline - std::chrono::steady_clock::now();
-    double ms = std::chrono::duration<double, std::milli>(left).count();
-    std::uint64_t timeout = ms <= 0 ? 0 : static_cast<std::uint64_t>(std::ceil(ms));
+    auto timeout = static_cast<std::uint64_t>(std::ceil(ms));
     uv_timer_start(
         timer_,
         [](uv_timer_t* t) {
