@@ -178,10 +178,7 @@ TEST_P(TcpConnectTest, IsTheDefaultConnector) {
 INSTANTIATE_TEST_SUITE_P(BackendsAndFamilies, TcpConnectTest,
                          ::testing::Combine(::testing::ValuesIn(ae::socket_test::kBackends),
                                             ::testing::Values(AF_INET, AF_INET6)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) +
-                                  (std::get<1>(info.param) == AF_INET ? "_ipv4" : "_ipv6");
-                         });
+                         ae::socket_test::backend_and_family_name);
 
 // Tests that do not depend on the address family run on each backend.
 class TcpConnectBackendTest : public ::testing::TestWithParam<std::string> {

@@ -179,10 +179,7 @@ TEST_P(TcpServerTest, LooksUpServiceNamesAndRejectsUnknownOnes) {
 INSTANTIATE_TEST_SUITE_P(BackendsAndFamilies, TcpServerTest,
                          ::testing::Combine(::testing::ValuesIn(ae::socket_test::kBackends),
                                             ::testing::Values(AF_INET, AF_INET6)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) +
-                                  (std::get<1>(info.param) == AF_INET ? "_ipv4" : "_ipv6");
-                         });
+                         ae::socket_test::backend_and_family_name);
 
 class TcpServerBackendTest : public ::testing::TestWithParam<std::string> {
  protected:
