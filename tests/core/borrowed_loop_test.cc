@@ -1,0 +1,127 @@
+// ae inside a program's own loop: ae watchers fire from the program's io_context::run() or
+// uv_run(), interleaved with native handlers, and the program's run returns when everything
+// is done.
+#include <uv.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/backend/asio/asio.h"
+#include "core/backend/uv/uv.h"
+#include "core/condvar.h"
+#include "core/loop.h"
+
+namespace ae {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(BorrowedAsioTest, AeAndAsioTimersInterleaveInOneRun) {
+  boost::asio::io_context io;
+  Loop loop(borrow_asio(io));
+  Loop::Scope scope(loop);
+  EXPECT_EQ(asio_context(loop), &io);
+  std::vector<std::string> order;
+  boost::asio::steady_timer a(io, 10ms), c(io, 30ms);
+  a.async_wait([&](auto) { order.push_back("asio 10ms"); });
+  c.async_wait([&](auto) { order.push_back("asio 30ms"); });
+  Timer b = timer(0.02, [&] { order.push_back("ae 20ms"); });
+  Timer d = timer(0.04, [&] { order.push_back("ae 40ms"); });
+  io.run();  // returns: nothing is left to wait for on either side
+  EXPECT_EQ(order, (std::vector<std::string>{"asio 10ms", "ae 20ms", "asio 30ms", "ae 40ms"}));
+}
+
+TEST(BorrowedAsioTest, RunReturnsWhenTheLastAeWatcherIsDestroyedByAnAsioHandler) {
+  boost::asio::io_context io;
+  Loop loop(borrow_asio(io));
+  Loop::Scope scope(loop);
+  int ticks = 0;
+  Timer repeating = timer(0.0, 0.005, [&] { ++ticks; });
+  boost::asio::steady_timer stop(io, 30ms);
+  stop.async_wait([&](auto) { repeating.reset(); });
+  io.run();
+  EXPECT_GE(ticks, 2);
+}
+
+TEST(BorrowedAsioTest, ExceptionsFromAeCallbacksLeaveTheProgramsRun) {
+  boost::asio::io_context io;
+  Loop loop(borrow_asio(io));
+  Loop::Scope scope(loop);
+  Timer t = timer(0.0, [] { throw std::runtime_error("from ae"); });
+  EXPECT_THROW(io.run(), std::runtime_error);
+  // The loop keeps working afterwards.
+  int calls = 0;
+  Timer u = timer(0.0, [&] { ++calls; });
+  io.restart();
+  io.run();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(BorrowedAsioTest, CondVarRecvRunsTheProgramsHandlersToo) {
+  boost::asio::io_context io;
+  Loop loop(borrow_asio(io));
+  Loop::Scope scope(loop);
+  CondVar<int> cv;
+  boost::asio::post(io, [cv]() mutable { cv.send(5); });
+  EXPECT_EQ(cv.recv(), 5);
+}
+
+TEST(BorrowedUvTest, AeAndUvTimersInterleaveInOneRun) {
+  uv_loop_t uv;
+  ASSERT_EQ(uv_loop_init(&uv), 0);
+  std::vector<std::string> order;
+  {
+    Loop loop(borrow_uv(&uv));
+    Loop::Scope scope(loop);
+    EXPECT_EQ(uv_loop(loop), &uv);
+    struct Native {
+      uv_timer_t handle;
+      std::vector<std::string>* order;
+      const char* name;
+    };
+    Native a{{}, &order, "uv 10ms"}, c{{}, &order, "uv 30ms"};
+    for (auto [n, ms] : {std::pair{&a, 10}, std::pair{&c, 30}}) {
+      uv_timer_init(&uv, &n->handle);
+      n->handle.data = n;
+      uv_timer_start(
+          &n->handle,
+          [](uv_timer_t* h) {
+            auto* self = static_cast<Native*>(h->data);
+            self->order->push_back(self->name);
+            uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+          },
+          static_cast<std::uint64_t>(ms), 0);
+    }
+    Timer b = timer(0.02, [&] { order.push_back("ae 20ms"); });
+    Timer d = timer(0.04, [&] { order.push_back("ae 40ms"); });
+    uv_run(&uv, UV_RUN_DEFAULT);  // returns: nothing is left on either side
+  }
+  uv_run(&uv, UV_RUN_NOWAIT);  // the close callbacks of ae's handles
+  EXPECT_EQ(uv_loop_close(&uv), 0);
+  EXPECT_EQ(order, (std::vector<std::string>{"uv 10ms", "ae 20ms", "uv 30ms", "ae 40ms"}));
+}
+
+TEST(BorrowedUvTest, ExceptionsStopTheUvRunAndAreKeptForTheProgram) {
+  uv_loop_t uv;
+  ASSERT_EQ(uv_loop_init(&uv), 0);
+  {
+    Loop loop(borrow_uv(&uv));
+    Loop::Scope scope(loop);
+    Timer t = timer(0.0, [] { throw std::runtime_error("from ae"); });
+    uv_run(&uv, UV_RUN_DEFAULT);  // stopped by ae, not unwound through
+    EXPECT_THROW(uv_rethrow_pending(loop), std::runtime_error);
+    EXPECT_NO_THROW(uv_rethrow_pending(loop)) << "rethrown once";
+  }
+  uv_run(&uv, UV_RUN_NOWAIT);
+  EXPECT_EQ(uv_loop_close(&uv), 0);
+}
+
+}  // namespace
+}  // namespace ae

@@ -1,0 +1,116 @@
+// The built-in resolver: numeric addresses, localhost, the hosts file (AE_HOSTS), services,
+// AE_PROTOCOLS ordering, and the clear error for names that need DNS.
+#include "core/resolver.h"
+
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/condvar.h"
+#include "core/loop.h"
+
+namespace ae {
+namespace {
+
+using namespace std::chrono_literals;
+using Outcome = std::pair<std::error_code, std::vector<std::string>>;
+
+Outcome resolve(std::string_view host, std::string_view service, int family = 0) {
+  auto r = builtin_resolver();
+  CondVar<Outcome> done;
+  bool returned = false;
+  Guard g = r->resolve_sockaddr(host, service, {.family = family},
+                                [&](std::error_code ec, std::vector<SocketAddress> addrs) {
+                                  EXPECT_TRUE(returned) << "ran inside the call";
+                                  std::vector<std::string> text;
+                                  for (auto& a : addrs) text.push_back(a.to_string());
+                                  done.send({ec, text});
+                                });
+  returned = true;
+  EXPECT_TRUE(done.wait_for(5s));
+  return done.recv();
+}
+
+class ResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hosts_ = std::string(getenv("TEST_TMPDIR")) + "/hosts";
+    std::ofstream(hosts_) << "# comment\n10.1.2.3 db.example DB2.example # trailing\n"
+                             "fd00::5 db.example\n";
+    setenv("AE_HOSTS", hosts_.c_str(), 1);
+    unsetenv("AE_PROTOCOLS");
+  }
+  void TearDown() override {
+    unsetenv("AE_HOSTS");
+    unsetenv("AE_PROTOCOLS");
+  }
+  std::string hosts_;
+};
+
+TEST_F(ResolverTest, NumericAddressesNeedNoLookup) {
+  EXPECT_EQ(resolve("127.0.0.1", "80").second, std::vector<std::string>{"127.0.0.1:80"});
+  EXPECT_EQ(resolve("::1", "http").second, std::vector<std::string>{"[::1]:80"});
+}
+
+TEST_F(ResolverTest, LocalhostGivesBothFamiliesInPreferenceOrder) {
+  EXPECT_EQ(resolve("localhost", "9").second,
+            (std::vector<std::string>{"127.0.0.1:9", "[::1]:9"}));
+  setenv("AE_PROTOCOLS", "ipv6,ipv4", 1);
+  EXPECT_EQ(resolve("localhost", "9").second,
+            (std::vector<std::string>{"[::1]:9", "127.0.0.1:9"}));
+  setenv("AE_PROTOCOLS", "ipv6", 1);
+  EXPECT_EQ(resolve("localhost", "9").second, std::vector<std::string>{"[::1]:9"});
+}
+
+TEST_F(ResolverTest, HostsFileNamesAreCaseInsensitiveAndFilteredByFamily) {
+  EXPECT_EQ(resolve("DB.example", "5432").second,
+            (std::vector<std::string>{"10.1.2.3:5432", "[fd00::5]:5432"}));
+  EXPECT_EQ(resolve("db2.example", "1", 6).first, ResolveError::kNoData);
+  EXPECT_EQ(resolve("db.example", "1", 6).second, std::vector<std::string>{"[fd00::5]:1"});
+}
+
+TEST_F(ResolverTest, HostsFileIsReReadWhenItChanges) {
+  EXPECT_EQ(resolve("new.example", "1").first, ResolveError::kNeedsDns);
+  std::ofstream(hosts_, std::ios::app) << "192.0.2.1 new.example\n";
+  EXPECT_EQ(resolve("new.example", "1").second, std::vector<std::string>{"192.0.2.1:1"});
+}
+
+TEST_F(ResolverTest, NamesThatNeedDnsFailWithAMessageSayingSo) {
+  auto [ec, addrs] = resolve("www.example.org", "80");
+  EXPECT_EQ(ec, ResolveError::kNeedsDns);
+  EXPECT_TRUE(addrs.empty());
+  EXPECT_NE(ec.message().find("//dns"), std::string::npos);
+}
+
+TEST_F(ResolverTest, ServicesByNumberNameAndFallback) {
+  EXPECT_EQ(*resolve_service("443"), 443);
+  EXPECT_EQ(*resolve_service("smtp"), 25);
+  EXPECT_EQ(*resolve_service("nosuchsvc=8080"), 8080);
+  EXPECT_EQ(resolve_service("nosuchsvc").code(), ResolveError::kUnknownService);
+  EXPECT_EQ(resolve_service("70000").code(), ResolveError::kUnknownService);
+  EXPECT_EQ(resolve("127.0.0.1", "nosuchsvc").first, ResolveError::kUnknownService);
+}
+
+TEST_F(ResolverTest, UnixPaths) {
+  EXPECT_EQ(resolve("unix/", "/tmp/sock").second, std::vector<std::string>{"unix/:/tmp/sock"});
+  EXPECT_EQ(resolve("unix/", std::string(200, 'x')).first, ResolveError::kBadName);
+}
+
+TEST_F(ResolverTest, CancellingSuppressesTheCallback) {
+  bool called = false;
+  {
+    Guard g = builtin_resolver()->resolve_sockaddr("127.0.0.1", "1", {},
+                                                   [&](std::error_code, auto) { called = true; });
+  }
+  CondVar<> later;
+  Timer t = timer(0.01, [&] { later.send(); });
+  later.recv();
+  EXPECT_FALSE(called);
+}
+
+}  // namespace
+}  // namespace ae
