@@ -183,6 +183,7 @@ class Context {
   template <class F>
   requires std::is_invocable_v<F&>
   bool log(Level level, F&& make_message) const {
+    if (!level.is_message_level()) return log(level, std::string_view());  // throws
     return logger_ref(level)(std::forward<F>(make_message));
   }
   // A Logger for this context at `level`.

@@ -76,10 +76,11 @@ inline LogRef bind_target(ae::log::Level level) noexcept {
 // AE_LOG_CTX(context, level, format, args...) or AE_LOG_CTX(context, level, make_message): logs in
 // an ae::log::Context, with AE_LOG's laziness. Pass a Context variable: ae::log::ctx("name") looks
 // the name up (under a lock) every time.
-#define AE_LOG_CTX(context, level, ...)                                              \
-  do {                                                                               \
-    if (const auto ae_log_ref_ = (context).logger_ref(level); ae_log_ref_.enabled()) \
-        [[unlikely]] {                                                               \
-      ae_log_ref_(__VA_ARGS__);                                                      \
-    }                                                                                \
+#define AE_LOG_CTX(context, level, ...)                                                    \
+  do {                                                                                     \
+    const auto& ae_log_context_ = (context); /* a temporary lives to the end */            \
+    if (const auto ae_log_ref_ = ae_log_context_.logger_ref(level); ae_log_ref_.enabled()) \
+        [[unlikely]] {                                                                     \
+      ae_log_ref_(__VA_ARGS__);                                                            \
+    }                                                                                      \
   } while (0)

@@ -365,6 +365,10 @@ TEST_F(ContextTest, OffAndAllAreNotMessageLevels) {
   EXPECT_THROW(c.log(Level::off(), "x"), std::invalid_argument);
   EXPECT_THROW(c.logf(Level::all(), "x"), std::invalid_argument);
   EXPECT_THROW(ae::log::log(0, "x"), std::invalid_argument);
+  EXPECT_THROW(c.log(Level::all(), [] { return "x"; }), std::invalid_argument);
+  Recorder rec;
+  AE_LOG_CTX(recording(rec), "info", "through a temporary %s", "context");
+  EXPECT_EQ(rec.size(), 1u);
   EXPECT_FALSE(c.logger(Level::off()).enabled());
   EXPECT_FALSE(Logger().enabled());
   EXPECT_FALSE(Logger()("never"));
