@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "dns/error.h"
+#include "dns/internal/names.h"
 
 namespace ae::dns {
 namespace {
@@ -375,55 +376,16 @@ Result<Message> parse_message(std::span<const std::uint8_t> packet) {
 }
 
 Result<std::vector<std::uint8_t>> encode_name(std::string_view name) {
-  auto fail = [name](const char* why) {
-    return Result<std::vector<std::uint8_t>>(Error::kBadName,
-                                             std::string(why) + ": \"" + std::string(name) + "\"");
-  };
   std::vector<std::uint8_t> out;
-  if (name == "." || name.empty()) {
-    out.push_back(0);
-    return out;
-  }
-  std::string label;
-  auto flush = [&]() -> bool {
-    if (label.empty() || label.size() > 63) return false;
+  const char* why = dns_internal::walk_name(name, [&out](std::string_view label) {
     out.push_back(static_cast<std::uint8_t>(label.size()));
     out.insert(out.end(), label.begin(), label.end());
-    label.clear();
-    return true;
-  };
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    if (c == '.') {
-      if (!flush()) return fail(label.empty() ? "empty label in name" : "label over 63 octets");
-      continue;
-    }
-    if (c == '\\') {
-      if (i + 1 >= name.size()) return fail("dangling escape in name");
-      char n = name[i + 1];
-      if (n >= '0' && n <= '9') {
-        if (i + 3 >= name.size()) return fail("short \\DDD escape in name");
-        int v = 0;
-        for (std::size_t k = 1; k <= 3; ++k) {
-          char d = name[i + k];
-          if (d < '0' || d > '9') return fail("bad \\DDD escape in name");
-          v = v * 10 + (d - '0');
-        }
-        if (v > 255) return fail("\\DDD escape over 255 in name");
-        label += static_cast<char>(v);
-        i += 3;
-      } else {
-        label += n;
-        i += 1;
-      }
-      continue;
-    }
-    if (c == '\0') return fail("NUL octet in name");
-    label += c;
+  });
+  if (why != nullptr) {
+    return Result<std::vector<std::uint8_t>>(Error::kBadName,
+                                             std::string(why) + ": \"" + std::string(name) + "\"");
   }
-  if (!label.empty() && !flush()) return fail("label over 63 octets");
   out.push_back(0);
-  if (out.size() > kMaxNameWire) return fail("name over 255 octets");
   return out;
 }
 

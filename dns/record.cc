@@ -1,5 +1,6 @@
 #include "dns/record.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -89,20 +90,31 @@ std::string Txt::joined() const {
   return out;
 }
 
+namespace {
+bool needs_escape(unsigned char c) {
+  return c <= 0x20 || c > 0x7e || c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' ||
+         c == ';' || c == '@' || c == '$';
+}
+}  // namespace
+
 std::string escape_label(std::string_view octets) {
+  // Nearly every label is plain: copy it whole.
+  if (std::none_of(octets.begin(), octets.end(),
+                   [](char c) { return needs_escape(static_cast<unsigned char>(c)); })) {
+    return std::string(octets);
+  }
   std::string out;
-  out.reserve(octets.size());
+  out.reserve(octets.size() + 8);
   for (unsigned char c : octets) {
-    if (c == '.' || c == '\\' || c == '"' || c == '(' || c == ')' || c == ';' || c == '@' ||
-        c == '$') {
+    if (!needs_escape(c)) {
+      out += static_cast<char>(c);
+    } else if (c > 0x20 && c <= 0x7e) {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c <= 0x20 || c > 0x7e) {
+    } else {
       char buf[5];
       std::snprintf(buf, sizeof buf, "\\%03u", c);
       out += buf;
-    } else {
-      out += static_cast<char>(c);
     }
   }
   return out;

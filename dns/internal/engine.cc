@@ -12,6 +12,7 @@
 #include "core/log_hook.h"
 #include "core/resolver.h"
 #include "dns/error.h"
+#include "dns/internal/names.h"
 
 namespace ae::dns_internal {
 namespace {
@@ -161,14 +162,15 @@ Guard Engine::query(std::string_view name, std::uint16_t type, std::uint16_t qcl
     return Guard();
   }
   maybe_reload();
-  q->cache_key = AnswerCache::key(q->name, type, qclass);
-  // encode_name() checked the escapes, so to_cares_name() sees three digits after "\<digit>".
-  if (!dns::encode_name(q->name) || !to_cares_name(q->name)) {
+  if (options_.cache_size > 0) q->cache_key = AnswerCache::key(q->name, type, qclass);
+  // valid_name() checked the escapes, so to_cares_name() sees three digits after "\<digit>".
+  if (!valid_name(q->name) ||
+      (q->name.find('\\') != std::string::npos && !to_cares_name(q->name))) {
     q->result.error = dns::Error::kBadName;
     complete_later(std::move(q));
     return guard;
   }
-  if (auto hit = cache_.find(q->cache_key, mono_seconds())) {
+  if (auto hit = q->cache_key.empty() ? std::nullopt : cache_.find(q->cache_key, mono_seconds())) {
     ++cache_hits_;
     q->from_cache = true;
     q->result.error = rcode_error(hit->message->rcode);
@@ -294,7 +296,7 @@ void Engine::drain() {
       send(std::move(q));
       continue;
     }
-    if (q->result.message && !q->from_cache) {
+    if (q->result.message && !q->from_cache && !q->cache_key.empty()) {
       cache_.store(q->cache_key, q->result.message, mono_seconds());
     }
     Function<void(QueryResult)> cb = std::move(q->cb);
