@@ -88,7 +88,7 @@ void Resolver::set_timeouts(std::vector<double> timeouts) {
 void Resolver::clear_cache() noexcept { engine_->clear_cache(); }
 Resolver::Stats Resolver::stats() const noexcept { return engine_->stats(); }
 Loop& Resolver::loop() const noexcept { return engine_->loop(); }
-bool Resolver::loop_alive_for_default() const noexcept { return engine_->loop_alive(); }
-void Resolver::abandon_for_default() noexcept { engine_->abandon(); }
+bool Resolver::loop_alive() const noexcept { return engine_->loop_alive(); }
+void Resolver::abandon() noexcept { engine_->abandon(); }
 
 }  // namespace ae::dns

@@ -163,12 +163,13 @@ class Resolver final : public ae::Resolver {
   // The loop this resolver runs on.
   Loop& loop() const noexcept;
 
-  // For the per-loop defaults: true while the loop this resolver was made on still works.
-  bool loop_alive_for_default() const noexcept;
-  // For the per-loop defaults: drops all work without running callbacks or touching the loop.
-  void abandon_for_default() noexcept;
-
  private:
+  friend class DefaultResolvers;
+  // For the per-loop defaults: true while the loop this resolver was made on still works.
+  bool loop_alive() const noexcept;
+  // For the per-loop defaults: drops all work without running callbacks or touching the loop.
+  void abandon() noexcept;
+
   std::shared_ptr<dns_internal::Engine> engine_;
 };
 

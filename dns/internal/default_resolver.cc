@@ -9,23 +9,42 @@
 #include "dns/resolver.h"
 
 namespace ae::dns {
-namespace {
-
-struct PerLoop {
-  Loop* loop;
-  std::unique_ptr<Resolver> resolver;
-};
 
 // One thread's defaults, one per loop it has used.
-struct ThreadDefaults {
-  std::vector<PerLoop> entries;
-  ~ThreadDefaults() {
+class DefaultResolvers {
+ public:
+  ~DefaultResolvers() {
     // The loops may already be gone at thread exit: drop the work, touch nothing.
-    for (PerLoop& e : entries) e.resolver->abandon_for_default();
+    for (Entry& e : entries_) e.resolver->abandon();
   }
+
+  Resolver& for_loop(Loop& loop) {
+    // Entries whose loop was destroyed with work pending can never finish it. A destroyed
+    // loop's idle entry is harmless (it holds no active watcher, and remakes its timers) and is
+    // used again if a new loop takes that address.
+    std::erase_if(entries_, [](Entry& e) {
+      if (e.resolver->loop_alive()) return false;
+      e.resolver->abandon();
+      return true;
+    });
+    for (Entry& e : entries_) {
+      if (e.loop == &loop) return *e.resolver;
+    }
+    entries_.push_back(Entry{&loop, std::make_unique<Resolver>()});
+    return *entries_.back().resolver;
+  }
+
+ private:
+  struct Entry {
+    Loop* loop;
+    std::unique_ptr<Resolver> resolver;
+  };
+  std::vector<Entry> entries_;
 };
 
-thread_local ThreadDefaults t_defaults;
+namespace {
+
+thread_local DefaultResolvers t_defaults;
 
 // core's ae::Resolver for the whole process: each call goes to the calling thread's current
 // loop's default, so the one installed object serves every loop.
@@ -46,21 +65,7 @@ const bool g_installed = [] {
 
 Resolver& resolver() {
   (void)g_installed;
-  Loop& loop = Loop::current();
-  std::vector<PerLoop>& entries = t_defaults.entries;
-  // Entries whose loop was destroyed with work pending cannot run it any more; a destroyed
-  // loop's idle entry is harmless and is reused if a new loop takes its address, since an idle
-  // resolver holds no watchers.
-  std::erase_if(entries, [](PerLoop& e) {
-    if (e.resolver->loop_alive_for_default()) return false;
-    e.resolver->abandon_for_default();
-    return true;
-  });
-  for (PerLoop& e : entries) {
-    if (e.loop == &loop) return *e.resolver;
-  }
-  entries.push_back(PerLoop{&loop, std::make_unique<Resolver>()});
-  return *entries.back().resolver;
+  return t_defaults.for_loop(Loop::current());
 }
 
 }  // namespace ae::dns

@@ -108,8 +108,10 @@ class Engine::Entry {
         e.destroy_channels();
       } else {
         e.reap_retired();
-        // A callback threw before the drain finished: deliver the rest on the next iteration.
-        if (!e.completed_.empty()) e.arm_deferred();
+        // A callback threw before the drain finished: deliver the rest and start what the
+        // queue holds on the next iteration.
+        bool slots = !e.queue_.empty() && e.in_flight_ < e.options_.max_outstanding;
+        if (!e.completed_.empty() || slots) e.arm_deferred();
       }
     }
   }
@@ -349,15 +351,29 @@ void Engine::arm_deferred() {
 void Engine::run_deferred() {
   Entry entry(*this);
   std::vector<Function<void()>> batch = std::exchange(deferred_, {});
+  // Puts what has not run yet back in front, so that each still runs exactly once.
+  auto keep_rest = [&] {
+    std::erase_if(batch, [](const Function<void()>& f) { return !f; });
+    if (closed_) {
+      for (Function<void()>& f : batch) loop_.postpone(std::move(f));
+    } else {
+      batch.insert(batch.end(), std::make_move_iterator(deferred_.begin()),
+                   std::make_move_iterator(deferred_.end()));
+      deferred_ = std::move(batch);
+    }
+  };
   for (Function<void()>& slot : batch) {
     Function<void()> f = std::move(slot);
     slot = nullptr;
-    f();
+    try {
+      f();
+    } catch (...) {
+      keep_rest();
+      if (!closed_) arm_deferred();
+      throw;
+    }
     if (closed_) {
-      // The rest were promised to run; they still do, from the loop.
-      for (Function<void()>& rest : batch) {
-        if (rest) loop_.postpone(std::move(rest));
-      }
+      keep_rest();
       return;
     }
   }

@@ -2,6 +2,7 @@
 // SERVFAIL, REFUSED, garbage or nothing at all, with TTLs the tests choose.
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -302,6 +303,37 @@ TEST_P(FailureTest, CancelledQueuedQueryIsNeverSent) {
   EXPECT_EQ(first.ec, Error::kTimedOut);
   EXPECT_FALSE(second_called);
   EXPECT_EQ(silent.queries(), 1u);
+}
+
+TEST_P(FailureTest, ACallbackThatThrowsLeavesTheOtherRequestsRunning) {
+  FakeServer server([](const Message& q) -> Answer {
+    return reply(q, dns::kRcodeNoError, {a_record(q.questions[0].name, "192.0.2.1", 60)});
+  });
+  dns::Options o = options(server.address());
+  o.max_outstanding = 1;
+  o.cache_size = 0;
+  Resolver r(o);
+  CondVar<> second;
+  Guard g1 = r.a("first.test", [](std::error_code, std::vector<Record>) {
+    throw std::runtime_error("from a DNS callback");
+  });
+  Guard g2 = r.a("second.test", [&](std::error_code ec, std::vector<Record>) {
+    EXPECT_FALSE(ec) << ec.message();
+    second.send();
+  });
+  // The exception reaches the program through the loop; the queued request still runs.
+  EXPECT_THROW(second.wait_for(5s), std::runtime_error);
+  EXPECT_TRUE(second.wait_for(5s));
+
+  // The same for results delivered without a query.
+  CondVar<> numeric;
+  Guard g3 = r.resolve_sockaddr("127.0.0.1", "1", {}, [](std::error_code, auto) {
+    throw std::runtime_error("from a resolve_sockaddr callback");
+  });
+  Guard g4 = r.resolve_sockaddr(
+      "127.0.0.1", "2", {}, [&](std::error_code, std::vector<SocketAddress>) { numeric.send(); });
+  EXPECT_THROW(numeric.wait_for(5s), std::runtime_error);
+  EXPECT_TRUE(numeric.wait_for(5s));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FailureTest, ::testing::ValuesIn(backend_names()),
