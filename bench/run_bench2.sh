@@ -4,9 +4,8 @@
 # program written natively against libev, libuv and plain Boost.Asio; prints the tables with
 # ratios against libev. Builds with --config=opt; every implementation runs in its own process.
 #
-# The ae::Handle variant is bench/bench2/bench2_handle.cc (target //bench/bench2:bench2_handle,
-# listed in the data of //bench/bench2); once it is built the driver adds it to the tables as
-# "ae/handle".
+# The ae::Handle variant (Handles with timeouts on) is bench/bench2/bench2_handle.cc, target
+# //bench/bench2:bench2_handle; the driver shows it as "ae/handle" whenever it is built.
 #
 # Usage: bench/run_bench2.sh [--servers N] [--active N] [--small-servers N] [--small-active N]
 #                            [--ms T] [--runs R]

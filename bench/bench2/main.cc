@@ -3,8 +3,8 @@
 // small: 8 servers, 3 active), printed as AnyEvent-style tables with ratios against libev.
 //
 // Implementations are the programs next to this one. bench2_handle, the ae::Handle variant
-// (bench/bench2/bench2_handle.cc, built on //handle), joins the tables as "ae/handle" once it is
-// built: the driver runs it whenever that program exists.
+// (bench/bench2/bench2_handle.cc, built on //handle), is marked optional: the driver runs it as
+// "ae/handle" whenever that program exists.
 //
 // Usage: bench2 [--servers N] [--active N] [--small-servers N] [--small-active N] [--ms T]
 //               [--runs R]
