@@ -38,6 +38,9 @@ std::optional<Subprocess> Subprocess::spawn(const std::vector<std::string>& argv
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execvp(args[0], args.data());
+    std::string why = "exec " + argv[0] + ": " + std::strerror(errno) + "\n";
+    ssize_t ignored = ::write(2, why.data(), why.size());
+    (void)ignored;
     ::_exit(127);
   }
   ::close(in[0]);
@@ -52,12 +55,25 @@ std::optional<Subprocess> Subprocess::spawn(const std::vector<std::string>& argv
 Subprocess::Subprocess(Subprocess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)), out_(std::exchange(other.out_, -1)) {}
 
+Subprocess& Subprocess::operator=(Subprocess&& other) noexcept {
+  std::swap(pid_, other.pid_);
+  std::swap(out_, other.out_);
+  return *this;
+}
+
 Subprocess::~Subprocess() {
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
   }
   if (out_ >= 0) ::close(out_);
+}
+
+bool Subprocess::running() {
+  if (pid_ <= 0) return false;
+  if (::waitpid(pid_, nullptr, WNOHANG) == 0) return true;
+  pid_ = -1;
+  return false;
 }
 
 std::string Subprocess::drain_stdout() {

@@ -18,7 +18,7 @@ class Subprocess {
                                          const std::string& stdin_data = "");
 
   Subprocess(Subprocess&& other) noexcept;
-  Subprocess& operator=(Subprocess&&) = delete;
+  Subprocess& operator=(Subprocess&& other) noexcept;
   ~Subprocess();
 
   pid_t pid() const noexcept { return pid_; }
@@ -26,6 +26,8 @@ class Subprocess {
   int stdout_fd() const noexcept { return out_; }
   // Everything readable on stdout now.
   std::string drain_stdout();
+  // False once the child has exited (it is reaped then, and its status lost).
+  bool running();
   // Marks the child as reaped by someone else (an ae::child watcher).
   void reaped() noexcept { pid_ = -1; }
 
