@@ -47,9 +47,9 @@ struct ConnectOptions {
 // "name=port").
 //
 // `prepare(fd)` runs for every attempt on the new non-blocking socket before connect(2) (to bind
-// it or set options) and returns that attempt's timeout (zero: the kernel's own); it may run
-// inside this call. `cb(error, connection)` runs exactly once per outcome, on the current loop and
-// never inside this call or inside connection.retry():
+// it or set options) and returns that attempt's timeout (zero, negative or infinite: the
+// kernel's own); it may run inside this call. `cb(error, connection)` runs exactly once per
+// outcome, on the current loop and never inside this call or inside connection.retry():
 //   - on success with a clear error and the connected socket (non-blocking, close-on-exec, owned
 //     by the callee) and the address it is connected to. Calling `connection.retry()` (after
 //     closing the fd) continues with the addresses not yet finished, and `cb` runs again with the

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "core/loop.h"
@@ -109,7 +110,8 @@ int ConnectRace::begin_attempt(const SocketAddress& peer) {
   Attempt* a = attempt.get();
   a->peer = peer;
   a->writable = io(fd.get(), kWrite, [this, a] { on_writable(a); });
-  if (timeout > Seconds(0)) {
+  // Zero, negative, NaN or infinite: no timeout of ours, the kernel's own applies.
+  if (timeout > Seconds(0) && std::isfinite(timeout.count())) {
     a->timeout = timer(timeout, [this, a] { on_failed(a, ETIMEDOUT); });
   }
   a->fd = std::move(fd);

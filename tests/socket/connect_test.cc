@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -117,6 +118,16 @@ TEST_P(TcpConnectTest, LetsPrepareBindTheSocket) {
   EXPECT_EQ(ae::socket_test::read_some(o.fd),
             "hi " + host() + " " + std::to_string(bound_port) + "\n");
   ::close(o.fd);
+}
+
+TEST_P(TcpConnectTest, TakesAnInfiniteOrNegativeTimeoutAsTheKernels) {
+  Greeter greeter(host());
+  for (double t :
+       {std::numeric_limits<double>::infinity(), -1.0, std::numeric_limits<double>::quiet_NaN()}) {
+    Outcome o = connect_and_wait(host(), greeter.port(), [t](int) { return ae::Seconds(t); });
+    ASSERT_FALSE(o.ec) << t << ": " << o.ec.message();
+    ::close(o.fd);
+  }
 }
 
 TEST_P(TcpConnectTest, DestroyingTheGuardCancelsBeforeResolution) {

@@ -45,11 +45,11 @@ class DnsInteropTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     port_ = free_udp_port();
-    dnsmasq_ = Subprocess::spawn(
-        {"/usr/sbin/dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
-         "--conf-file=/dev/null", "--pid-file=", "--bind-interfaces",
-         "--listen-address=127.0.0.1", "--port=" + std::to_string(port_), "--address=/he.test/::1",
-         "--address=/he.test/127.0.0.1", "--log-facility=-"});
+    dnsmasq_ = Subprocess::spawn({"/usr/sbin/dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+                                  "--conf-file=/dev/null", "--pid-file=", "--bind-interfaces",
+                                  "--listen-address=127.0.0.1", "--port=" + std::to_string(port_),
+                                  "--address=/he.test/::1", "--address=/he.test/127.0.0.1",
+                                  "--log-facility=-"});
     ASSERT_TRUE(dnsmasq_);
     ae::dns::Options o;
     o.servers = {*ae::SocketAddress::from_numeric("127.0.0.1", port_)};
