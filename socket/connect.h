@@ -60,10 +60,11 @@ struct ConnectOptions {
 //
 // Errors: the errno of the attempt that failed last, as std::errc values (e.g.
 // connection_refused, timed_out when `prepare`'s timeout expired, network_unreachable,
-// address_family_not_supported); a resolution failure passes on the resolver's error (category
-// ae::resolve_category(): ResolveError::kHostNotFound, kNeedsDns when a name needs DNS and //dns
-// is not linked, kUnknownService, kBadName, ...) where AnyEvent says ENXIO; std::errc::
-// no_such_device_or_address (ENXIO) when the resolver gave no addresses, or when retry() finds
+// address_family_not_supported). Where AnyEvent says ENXIO for a failed resolution, the
+// resolver's own error is passed on, which says why: the built-in resolver's ae::ResolveError
+// (kNeedsDns when a name needs DNS and //dns is not linked, kUnknownService, kBadName, ...),
+// //dns's ae::dns::Error (NXDOMAIN, timeouts, ...). std::errc::no_such_device_or_address (ENXIO)
+// remains for a resolver that gave no addresses without an error, and for a retry() that finds
 // none left.
 // An empty `cb` is a programmer error: std::invalid_argument.
 // Thread safety: call it on the thread of the current loop; the callbacks run there.
