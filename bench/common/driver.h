@@ -2,10 +2,12 @@
 // collects its result line (bench/common/result.h), and prints AnyEvent-style tables with
 // ratios against a baseline row.
 //
-// Example:
-//   std::vector<ae::bench::Fields> rows;
-//   rows.push_back(ae::bench::run_program(ae::bench::sibling_program("watchers_libev"),
-//   {"100000"})); ae::bench::print_table({{"name", "name"}, {"create", "create"}}, rows);
+// Example (bench/watchers/main.cc):
+//   auto rows = ae::bench::run_implementations(
+//       {{"libev", "watchers_libev", {}}, {"ae/asio", "watchers_ae", {"asio"}}}, {"100000"},
+//       /*runs=*/3, {"create", "invoke"});
+//   ae::bench::print_results(stdout, "100000 watchers", {{"name", "name"}, {"create", "create"}},
+//                            rows, {"create"}, "libev");
 #pragma once
 
 #include <cstdint>
