@@ -7,6 +7,7 @@
 
 #include "core/condvar.h"
 #include "dns/resolver.h"
+#include "tests/dns/support/lookup_waiter.h"
 #include "tests/dns/support/test_zones.h"
 
 namespace ae::dns_test {
@@ -14,7 +15,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ConcurrencyTest : public BackendTest {};
+class ConcurrencyTest : public BackendTest {
+ protected:
+  void SetUp() override {
+    nsd_ = shared_nsd();
+    ASSERT_NE(nsd_, nullptr);
+  }
+  // Every lookup a real query, at most `max_outstanding` on the wire.
+  dns::Options options(std::size_t max_outstanding) const {
+    dns::Options o = options_for(nsd_->v4());
+    o.max_outstanding = max_outstanding;
+    o.cache_size = 0;
+    return o;
+  }
+  NsdServer* nsd_ = nullptr;
+};
 
 std::string bulk_address(int i) {
   return "10." + std::to_string(i >> 16 & 255) + "." + std::to_string(i >> 8 & 255) + "." +
@@ -22,14 +37,9 @@ std::string bulk_address(int i) {
 }
 
 TEST_P(ConcurrencyTest, TenThousandRequestsWithMaxOutstanding100AreAllAnswered) {
-  NsdServer* nsd = shared_nsd();
-  ASSERT_NE(nsd, nullptr);
-  dns::Options o = options_for(nsd->v4());
-  o.max_outstanding = 100;
-  o.cache_size = 0;
   constexpr int kRequests = 10000;
   {
-    dns::Resolver r(o);
+    dns::Resolver r(options(100));
     int answered = 0;
     int wrong = 0;
     CondVar<> done;
@@ -55,12 +65,7 @@ TEST_P(ConcurrencyTest, TenThousandRequestsWithMaxOutstanding100AreAllAnswered) 
 }
 
 TEST_P(ConcurrencyTest, CancellingHalfOfManyRequestsDeliversExactlyTheOtherHalf) {
-  NsdServer* nsd = shared_nsd();
-  ASSERT_NE(nsd, nullptr);
-  dns::Options o = options_for(nsd->v4());
-  o.max_outstanding = 50;
-  o.cache_size = 0;
-  dns::Resolver r(o);
+  dns::Resolver r(options(50));
   constexpr int kRequests = 2000;
   int answered = 0;
   int cancelled_called = 0;
@@ -77,11 +82,7 @@ TEST_P(ConcurrencyTest, CancellingHalfOfManyRequestsDeliversExactlyTheOtherHalf)
   for (int i = 1; i < kRequests; i += 2) guards[i].reset();
   ASSERT_TRUE(done.wait_for(60s));
   EXPECT_EQ(cancelled_called, 0);
-  CondVar<> idle;
-  Timer poll = loop().timer(0.01, 0.01, [&] {
-    if (r.stats().in_flight == 0) idle.send();
-  });
-  ASSERT_TRUE(idle.wait_for(10s));
+  ASSERT_TRUE(wait_until([&] { return r.stats().in_flight == 0; }));
   EXPECT_EQ(answered, kRequests / 2);
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/condvar.h"
 #include "core/guard.h"
+#include "core/loop.h"
 #include "dns/record.h"
 #include "dns/resolver.h"
 
@@ -43,6 +44,16 @@ Outcome<Value> wait_for_lookup(Start&& start,
   EXPECT_TRUE(done.wait_for(timeout)) << "the lookup did not finish in time";
   EXPECT_FALSE(out.called_inside) << "the callback ran inside the starting call";
   return out;
+}
+
+// Runs the loop until `done()` holds, checking every 10 ms, for at most `timeout`.
+template <class Pred>
+bool wait_until(Pred&& done, std::chrono::duration<double> timeout = std::chrono::seconds(10)) {
+  CondVar<> cv;
+  Timer poll = Loop::current().timer(0.0, 0.01, [&] {
+    if (done()) cv.send();
+  });
+  return cv.wait_for(timeout);
 }
 
 using Records = Outcome<std::vector<dns::Record>>;
