@@ -1,6 +1,8 @@
 // //log beside spdlog (Debian's libspdlog 1.10), in one run:
 //   * a disabled call (debug when the level is info): cost, and heap allocations per call;
-//   * an enabled call that appends one formatted line to a file, with the same line layout.
+//   * an enabled call that appends one formatted line to a file, with the same line layout;
+//   * an enabled call that appends the formatted line to a string in memory (a log callback for
+//     //log, a base_sink for spdlog), which is formatting and dispatch without the system call.
 // AnyEvent::Log writes each message with its own write(2) (nothing is lost if the program
 // dies); spdlog's basic_file_sink buffers in a FILE* by default, so it is measured both ways:
 // buffered, and flushed after every message (flush_on(trace)), which is what //log does.
@@ -8,6 +10,7 @@
 // Run: bazel run -c opt //bench/log:log_bench
 // The last lines print the ratios ae / spdlog for each pair.
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -120,30 +124,92 @@ void BM_File_Spdlog_FlushEach(benchmark::State& state) {
   for (auto _ : state) logger->info("value {} {}", ++i, "text");
 }
 
+// ---- Enabled calls into memory ------------------------------------------------------------------
+
+constexpr std::size_t kMemoryLimit = 1 << 20;
+
+void BM_Memory_Ae(benchmark::State& state) {
+  static std::mutex mu;
+  static std::string out;
+  static ae::log::Context c = [] {
+    ae::log::Context ctx("bench");
+    ctx.slaves({});
+    ctx.log_cb([](std::string_view line, const ae::log::Message&) {
+      std::lock_guard lock(mu);
+      out.append(line);
+      if (out.size() > kMemoryLimit) out.clear();
+      return false;
+    });
+    return ctx;
+  }();
+  ae::log::Logger info = c.logger("info");
+  int i = 0;
+  for (auto _ : state) AE_LOG(info, "value %d %s", ++i, "text");
+}
+
+// The same for spdlog: a sink that formats with the logger's pattern and appends to a string.
+class StringSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    out_.append(formatted.data(), formatted.size());
+    if (out_.size() > kMemoryLimit) out_.clear();
+  }
+  void flush_() override {}
+
+ private:
+  std::string out_;
+};
+
+void BM_Memory_Spdlog(benchmark::State& state) {
+  auto logger = spdlog::get("bench_memory");
+  int i = 0;
+  for (auto _ : state) logger->info("value {} {}", ++i, "text");
+}
+
 BENCHMARK(BM_Disabled_Ae_Logger);
 BENCHMARK(BM_Disabled_Ae_Context);
 BENCHMARK(BM_Disabled_Spdlog);
 BENCHMARK(BM_File_Ae)->Threads(1)->Threads(2);
 BENCHMARK(BM_File_Spdlog_Buffered)->Threads(1)->Threads(2);
 BENCHMARK(BM_File_Spdlog_FlushEach)->Threads(1)->Threads(2);
+BENCHMARK(BM_Memory_Ae)->Threads(1)->Threads(2);
+BENCHMARK(BM_Memory_Spdlog)->Threads(1)->Threads(2);
 
-// Records the time per iteration of each run, to print ratios at the end.
+// Records the time per iteration of each run (the median, with --benchmark_repetitions), to
+// print ratios at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (!run.error_occurred) times_[run.benchmark_name()] = run.GetAdjustedRealTime();
+      if (run.error_occurred) continue;
+      if (run.run_type == Run::RT_Aggregate) {
+        if (run.aggregate_name == "median") times_[run.run_name.str()] = times(run);
+      } else if (times_.count(run.run_name.str()) == 0 || run.repetitions <= 1) {
+        times_[run.run_name.str()] = times(run);
+      }
     }
     ConsoleReporter::ReportRuns(runs);
   }
   void print_ratio(const std::string& ae, const std::string& peer) const {
     auto a = times_.find(ae), p = times_.find(peer);
-    if (a == times_.end() || p == times_.end() || p->second <= 0) return;
-    std::printf("ratio %-40s / %-40s = %.2f\n", ae.c_str(), peer.c_str(), a->second / p->second);
+    if (a == times_.end() || p == times_.end() || p->second.real <= 0 || p->second.cpu <= 0) {
+      return;
+    }
+    std::printf("ratio %-24s / %-34s = %6.3f real, %6.3f cpu\n", ae.c_str(), peer.c_str(),
+                a->second.real / p->second.real, a->second.cpu / p->second.cpu);
   }
 
  private:
-  std::map<std::string, double> times_;
+  struct Times {
+    double real = 0;
+    double cpu = 0;
+  };
+  static Times times(const Run& run) {
+    return {run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
+  }
+  std::map<std::string, Times> times_;
 };
 
 }  // namespace
@@ -165,6 +231,10 @@ int main(int argc, char** argv) {
   flushed->set_pattern(kSpdlogPattern);
   flushed->set_level(spdlog::level::trace);
   flushed->flush_on(spdlog::level::trace);
+  auto memory = std::make_shared<spdlog::logger>("bench_memory", std::make_shared<StringSink>());
+  memory->set_pattern(kSpdlogPattern);
+  memory->set_level(spdlog::level::trace);
+  spdlog::register_logger(memory);
 
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;
@@ -176,6 +246,8 @@ int main(int argc, char** argv) {
                          std::string("BM_File_Spdlog_FlushEach") + threads);
     reporter.print_ratio(std::string("BM_File_Ae") + threads,
                          std::string("BM_File_Spdlog_Buffered") + threads);
+    reporter.print_ratio(std::string("BM_Memory_Ae") + threads,
+                         std::string("BM_Memory_Spdlog") + threads);
   }
   spdlog::shutdown();
   std::error_code ignored;
