@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 
@@ -57,12 +58,23 @@ std::string temp_socket_path(const std::string& name) {
   static std::atomic<int> counter{0};
   // sun_path holds 107 characters, and Bazel's $TEST_TMPDIR can be longer than that; a short
   // private directory under /tmp stands in for it then.
-  static const std::string dir = [] {
-    std::string d = tmpdir();
-    if (d.size() <= 60) return d;
-    char templ[] = "/tmp/ae-socket-test.XXXXXX";
-    return std::string(::mkdtemp(templ) != nullptr ? templ : "/tmp");
-  }();
+  struct ShortDir {
+    ShortDir() {
+      path = tmpdir();
+      if (path.size() <= 60) return;
+      char templ[] = "/tmp/ae-socket-test.XXXXXX";
+      path = ::mkdtemp(templ) != nullptr ? templ : "/tmp";
+      owned = path != "/tmp";
+    }
+    ~ShortDir() {
+      std::error_code ignored;
+      if (owned) std::filesystem::remove_all(path, ignored);
+    }
+    std::string path;
+    bool owned = false;
+  };
+  static const ShortDir short_dir;
+  const std::string& dir = short_dir.path;
   std::string path = dir + "/" + name + "." + std::to_string(++counter) + ".sock";
   ::unlink(path.c_str());
   return path;
