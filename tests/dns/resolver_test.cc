@@ -333,6 +333,30 @@ TEST_P(ResolverTest, CallbackMayDestroyTheResolver) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_P(ResolverTest, CallbackMayWaitForAnotherLookupInANestedLoop) {
+  dns::Options o = options();
+  o.cache_size = 0;
+  Resolver r(o);
+  std::vector<std::string> inner;
+  bool outer_done = false;
+  Guard outer = r.a("v4only.example.test", [&](std::error_code ec, std::vector<Record>) {
+    EXPECT_FALSE(ec);
+    CondVar<> nested;
+    Guard g = r.aaaa("v6only.example.test", [&](std::error_code ec2, std::vector<Record> rr) {
+      EXPECT_FALSE(ec2) << ec2.message();
+      inner = texts(rr);
+      nested.send();
+    });
+    EXPECT_TRUE(nested.wait_for(5s));  // runs the loop from inside this callback
+    outer_done = true;
+    loop().stop();
+  });
+  Timer limit = loop().timer(10s, [&] { loop().stop(); });
+  loop().run();
+  EXPECT_TRUE(outer_done);
+  EXPECT_EQ(inner, std::vector<std::string>{"2001:db8::20"});
+}
+
 TEST_P(ResolverTest, Ipv6ServerAddressWorks) {
   if (!nsd_->has_v6()) GTEST_SKIP() << "no IPv6 loopback";
   Resolver r(options_for(nsd_->v6()));
