@@ -94,6 +94,16 @@ struct Engine::Query {
   QueryResult result;
   Function<void(QueryResult)> cb;  // empty once delivered or cancelled
   std::shared_ptr<Query> self;     // keeps the query alive while c-ares holds it
+
+  // Its Guard went: the callback never runs. Touches the engine only while the query waits in
+  // its queue (so the engine is alive).
+  void cancel() noexcept {
+    cb = nullptr;
+    if (queued) {
+      queued = false;
+      --engine->queued_;  // popped and skipped later
+    }
+  }
 };
 
 // Marks an entry point (a channel event, the deferred timer): completions recorded meanwhile are
@@ -154,14 +164,17 @@ Guard Engine::query(std::string_view name, std::uint16_t type, std::uint16_t qcl
   q->qclass = qclass;
   q->cb = std::move(cb);
   Guard guard([w = std::weak_ptr<Query>(q)] {
-    if (auto q = w.lock()) q->engine->cancel(*q);
+    if (auto q = w.lock()) q->cancel();
   });
 
   if (closed_) {
-    loop_.postpone([cb = std::move(q->cb)]() mutable {
+    loop_.postpone([q] {
+      if (!q->cb) return;
+      Function<void(QueryResult)> cb = std::move(q->cb);
+      q->cb = nullptr;
       cb(QueryResult{std::make_error_code(std::errc::operation_canceled), nullptr, 0});
     });
-    return Guard();
+    return guard;
   }
   maybe_reload();
   if (options_.cache_size > 0) q->cache_key = AnswerCache::key(q->name, type, qclass);
@@ -189,14 +202,6 @@ Guard Engine::query(std::string_view name, std::uint16_t type, std::uint16_t qcl
     queue_.push_back(std::move(q));
   }
   return guard;
-}
-
-void Engine::cancel(Query& q) noexcept {
-  q.cb = nullptr;
-  if (q.queued) {
-    q.queued = false;
-    --queued_;  // popped and skipped later
-  }
 }
 
 void Engine::send(std::shared_ptr<Query> q) {

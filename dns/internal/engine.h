@@ -94,7 +94,6 @@ class Engine final : public ChannelOwner, public std::enable_shared_from_this<En
   void reap_retired();
   void destroy_channels() noexcept;
   void maybe_reload();
-  void cancel(Query& q) noexcept;
 
   struct FileId {
     dev_t dev = 0;

@@ -108,6 +108,7 @@ class LookupOp : public std::enable_shared_from_this<LookupOp> {
 
   void on_result(const QueryResult& r) {
     if (!cb_) return;
+    if (r.error == std::errc::operation_canceled) return finish(r.error, {});  // resolver gone
     if (!r.message) return next_candidate(r.error);
     const std::vector<dns::Record>& answers = r.message->answers;
     bool followed = false;

@@ -96,14 +96,15 @@ class ReverseVerifyOp : public std::enable_shared_from_this<ReverseVerifyOp> {
     for (std::size_t i = 0; i < names_.size(); ++i) {
       lookups_.push_back(start_lookup(
           engine_, names_[i] + ".", type, {},
-          [self = shared_from_this(), i](std::error_code, std::vector<dns::Record> rr) {
-            self->on_forward(i, rr);
+          [self = shared_from_this(), i](std::error_code ec, std::vector<dns::Record> rr) {
+            self->on_forward(i, ec, rr);
           }));
     }
   }
 
-  void on_forward(std::size_t i, const std::vector<dns::Record>& rr) {
+  void on_forward(std::size_t i, std::error_code ec, const std::vector<dns::Record>& rr) {
     if (!cb_) return;
+    if (ec == std::errc::operation_canceled) return finish(ec);  // the resolver is gone
     for (const dns::Record& r : rr) {
       if (const auto* a = r.as<dns::Address>(); a && same_address(*a, address_))
         verified_[i] = true;

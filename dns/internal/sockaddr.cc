@@ -50,8 +50,8 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
     ++pending_;
     lookups_.push_back(start_lookup(
         engine_, srv_name, static_cast<std::uint16_t>(dns::RrType::kSrv), {},
-        [self = shared_from_this(), host, port](std::error_code, std::vector<dns::Record> rr) {
-          self->on_srv(rr, host, port);
+        [self = shared_from_this(), host, port](std::error_code ec, std::vector<dns::Record> rr) {
+          self->on_srv(ec, rr, host, port);
         }));
   }
 
@@ -81,9 +81,11 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
   }
 
  private:
-  void on_srv(const std::vector<dns::Record>& rr, const std::string& host, std::uint16_t port) {
+  void on_srv(std::error_code ec, const std::vector<dns::Record>& rr, const std::string& host,
+              std::uint16_t port) {
     if (!cb_) return;
     --pending_;
+    if (ec == std::errc::operation_canceled) return cancelled(ec);
     std::vector<Target> targets;
     for (const dns::Record& r : rr) {
       const auto* srv = r.as<dns::Srv>();
@@ -101,6 +103,7 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
   void on_addresses(std::size_t target, int family, std::error_code ec,
                     const std::vector<dns::Record>& rr) {
     if (!cb_) return;
+    if (ec == std::errc::operation_canceled) return cancelled(ec);
     bool any = false;
     for (const dns::Record& r : rr) {
       if (const auto* a = r.as<dns::Address>(); a && a->family() == family) {
@@ -135,6 +138,14 @@ class SockaddrOp : public std::enable_shared_from_this<SockaddrOp> {
     // NXDOMAIN anywhere means the name does not exist; else a failure beats "no data".
     if (error_ == dns::Error::kNxDomain) return;
     if (ec == dns::Error::kNxDomain || !error_ || error_ == dns::Error::kNoData) error_ = ec;
+  }
+
+  // The resolver was destroyed: that is the outcome, whatever else is pending.
+  void cancelled(std::error_code ec) {
+    ResolveCallback cb = std::move(cb_);
+    cb_ = nullptr;
+    auto lookups = std::move(lookups_);
+    cb(ec, {});
   }
 
   void done_one() {

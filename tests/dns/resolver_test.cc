@@ -314,6 +314,29 @@ TEST_P(ResolverTest, DestroyingTheResolverEndsPendingLookupsAsCancelled) {
   EXPECT_EQ(got.recv(), std::errc::operation_canceled);
 }
 
+TEST_P(ResolverTest, DestroyingTheResolverCancelsEveryKindOfLookupOnce) {
+  dns::Options o = options();
+  o.search = {"nowhere.test", "example.test"};
+  auto r = std::make_unique<Resolver>(o);
+  std::vector<std::error_code> got;
+  auto note = [&](std::error_code ec) { got.push_back(ec); };
+  std::vector<Guard> guards;
+  guards.push_back(r->a("www", [&](std::error_code ec, std::vector<Record>) { note(ec); }));
+  guards.push_back(r->reverse_verify(
+      "192.0.2.10", [&](std::error_code ec, std::vector<std::string>) { note(ec); }));
+  guards.push_back(
+      r->resolve_sockaddr("web.example.test", "http", {},
+                          [&](std::error_code ec, std::vector<SocketAddress>) { note(ec); }));
+  guards.push_back(
+      r->request("www.example.test", 1, [&](std::error_code ec, dns::Message) { note(ec); }));
+  r.reset();
+  EXPECT_TRUE(wait_until([&] { return got.size() >= 4; }));
+  Timer settle = loop().timer(0.1, [] {});
+  EXPECT_TRUE(wait_until([&] { return !settle.active(); }));
+  ASSERT_EQ(got.size(), 4u);
+  for (std::error_code ec : got) EXPECT_EQ(ec, std::errc::operation_canceled) << ec.message();
+}
+
 TEST_P(ResolverTest, CallbackMayDestroyTheResolver) {
   auto r = std::make_unique<Resolver>(options());
   CondVar<> second;
