@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <stdlib.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -18,7 +20,7 @@ thread_local Loop* t_current = nullptr;
 thread_local std::unique_ptr<Loop> t_default;
 
 std::unique_ptr<Backend> backend_from_environment() {
-  const char* model = std::getenv("AE_MODEL");
+  const char* model = ::secure_getenv("AE_MODEL");
   if (model != nullptr && *model != '\0') {
     if (auto backend = make_backend(model)) return backend;
     core_log(LogLevel::kError, "ae::core",
@@ -64,6 +66,10 @@ Loop& Loop::current() {
   if (t_current != nullptr) return *t_current;
   if (!t_default) t_default = std::make_unique<Loop>();
   return *t_default;
+}
+
+Loop* Loop::current_if_any() noexcept {
+  return t_current != nullptr ? t_current : t_default.get();
 }
 
 Loop::Scope::Scope(Loop& loop) noexcept : previous_(t_current) { t_current = &loop; }

@@ -53,6 +53,9 @@ class Loop {
   // The loop the free functions (ae::timer, ...) use on this thread: the innermost Loop::Scope's,
   // or else the thread's default loop, made on first use.
   static Loop& current();
+  // The current loop of this thread if one exists (a Scope's, or the default loop once made);
+  // never makes one. For code that must not create a loop as a side effect, such as logging.
+  static Loop* current_if_any() noexcept;
 
   // Makes `loop` the current loop of this thread for the scope's lifetime.
   class Scope {
@@ -179,10 +182,11 @@ inline Child child(pid_t pid, Function<void(pid_t, int)> cb) {
 inline Idle idle(Function<void()> cb) { return Loop::current().idle(std::move(cb)); }
 inline void postpone(Function<void()> f) { Loop::current().postpone(std::move(f)); }
 
-// AE::now: the current loop's cached wall-clock time in seconds.
-inline double now() noexcept { return Loop::current().now(); }
+// AE::now: the current loop's cached wall-clock time in seconds (makes the thread's default
+// loop if there is none yet).
+inline double now() { return Loop::current().now(); }
 // AE::now_update.
-inline void now_update() noexcept { Loop::current().now_update(); }
+inline void now_update() { Loop::current().now_update(); }
 // AE::time: the live wall-clock time in seconds, sampled on every call.
 double time() noexcept;
 

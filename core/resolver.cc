@@ -1,6 +1,7 @@
 #include "core/resolver.h"
 
 #include <netdb.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -67,7 +68,7 @@ class HostsFile {
 
  private:
   void refresh() {
-    const char* env = std::getenv("AE_HOSTS");
+    const char* env = ::secure_getenv("AE_HOSTS");
     std::string path = env != nullptr && *env != '\0' ? env : "/etc/hosts";
     struct stat st {};
     bool exists = ::stat(path.c_str(), &st) == 0;
@@ -193,7 +194,7 @@ std::shared_ptr<Resolver> builtin_resolver() { return std::make_shared<BuiltinRe
 
 std::vector<int> protocol_preference() {
   std::vector<int> out;
-  const char* env = std::getenv("AE_PROTOCOLS");
+  const char* env = ::secure_getenv("AE_PROTOCOLS");
   if (env != nullptr) {
     std::string_view spec(env);
     while (!spec.empty()) {

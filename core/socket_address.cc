@@ -18,7 +18,6 @@ std::optional<SocketAddress> SocketAddress::from_numeric(std::string_view host,
   char text[INET6_ADDRSTRLEN];
   std::memcpy(text, host.data(), host.size());
   text[host.size()] = '\0';
-  SocketAddress a;
   sockaddr_in v4{};
   if (::inet_pton(AF_INET, text, &v4.sin_addr) == 1) {
     v4.sin_family = AF_INET;

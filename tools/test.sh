@@ -39,9 +39,9 @@ run_config() {  # name, bazel flags..., then -- and a query for the tests it cov
   bazel info --config=ci "${flags[@]}" bazel-testlogs 2>/dev/null >"$logs/$name.testlogs"
 }
 
-run_config plain -- 'tests(//...)' "$@"
-run_config asan --config=asan -- 'tests(//...)' "$@"
-run_config tsan --config=tsan -- 'attr(tags, "\btsan\b", tests(//...))' "$@"
+run_config plain -- 'tests(//tests/...)' "$@"
+run_config asan --config=asan -- 'tests(//tests/...)' "$@"
+run_config tsan --config=tsan -- 'attr(tags, "\btsan\b", tests(//tests/...))' "$@"
 
 # Count test cases from each target's test.xml; a target that failed without a failing case in
 # its XML (a crash at exit, a timeout, a build failure) counts as one failure.
@@ -53,7 +53,7 @@ logs = sys.argv[1]
 passed = failed = 0
 for name in ("plain", "asan", "tsan"):
     targets_file = os.path.join(logs, name + ".targets")
-    if not os.path.exists(targets_file):
+    if not os.path.exists(os.path.join(logs, name + ".testlogs")):
         continue
     testlogs = open(os.path.join(logs, name + ".testlogs")).read().strip()
     output = open(os.path.join(logs, name + ".out")).read()
@@ -72,6 +72,8 @@ for name in ("plain", "asan", "tsan"):
                         bad += 1
             except ET.ParseError:
                 pass
+        if target not in status:
+            continue  # filtered out by the caller's flags (e.g. --test_tag_filters)
         if not ok_target and bad == 0:
             bad = 1
             print(f"{name}: {target} {status.get(target, 'did not run')}", file=sys.stderr)

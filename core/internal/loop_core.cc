@@ -698,10 +698,8 @@ bool LoopCore::referenced() const noexcept {
 bool LoopCore::has_immediate_work() const noexcept {
   // Pending fd changes count: the epoll set learns of a new io watcher only in a dispatch, so
   // waiting without one would leave that watcher deaf until some other event came.
-  // Pending fd changes reach the kernel in the next dispatch; until then the epoll fd cannot
-  // report those fds, so that dispatch must not wait.
   return pending_pos_ < pending_.size() || !postponed_.empty() || !idles_.empty() ||
-         !fd_changes_.empty() || !fd_changes_.empty() || !always_ready_.empty() ||
+         !fd_changes_.empty() || !always_ready_.empty() ||
          events_maybe_left_ || child_check_ ||
          (!timers_.empty() && timers_.top()->deadline <= mono_now_);
 }
