@@ -154,6 +154,11 @@ struct HandleOptions {
   std::string peername{};
 
   // Starts a filter (TLS) as soon as the fd is there (after each connect): starttls(tls(h)).
+  // AnyEvent's `tls` + `tls_ctx`: the factory chooses the role and context, and may use
+  // h.peername() for SNI and name verification. In the fd constructor it runs inside the
+  // constructor, so that writes pushed right after it are already encoded; while connecting,
+  // writes wait and are encoded once the filter is there. A factory returning null is the fatal
+  // error EPROTO "TLS support not available".
   FilterFactory tls{};
   // Receives the filter handshake's outcome instead of on_error (see starttls()).
   HandleStartTlsCallback on_starttls{};
@@ -267,7 +272,9 @@ class Handle {
 
   // Appends a reader to the read queue (AnyEvent's push_read). Readers run in order from the
   // loop as data arrives, never inside this call; a reader pushed from inside a reader callback
-  // of this Handle runs in the same drain pass.
+  // of this Handle runs in the same drain pass. A reader that returns false after consuming
+  // bytes (skipping garbage, say) is called again at once, since the rest of the buffer may
+  // already complete it; one that consumed nothing waits for more data.
   void push_read(Reader reader);
   // Prepends a reader: it runs before every reader already queued (AnyEvent's unshift_read).
   void unshift_read(Reader reader);

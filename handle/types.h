@@ -18,8 +18,9 @@
 //   h.push_write(ae::json, {{"hello", "world"}});       // {"hello":"world"}
 //   h.push_write(ae::netstring, "abc");                  // 3:abc,
 //
-// Not provided: AnyEvent's `cbor` and `storable` types (no CBOR::XS or Storable in C++); a
-// program that wants them registers its own named types.
+// Not provided: AnyEvent's `cbor` and `storable` types (no CBOR::XS or Storable in C++), and its
+// `json => $coder` / `cbor => $coder` options (the json type always uses nlohmann/json); a program
+// that wants another encoding registers its own named type or writes its own read type.
 #pragma once
 
 #include <cstddef>
@@ -108,7 +109,8 @@ inline ChunkType chunk(std::size_t n) { return ChunkType(n); }
 // stays queued. Otherwise, when `skip` matches, the bytes up to the end of its match are set aside
 // for the result, so they are not searched again (use it to keep long inputs linear).
 // The patterns are std::regex (ECMAScript) searched over the whole buffer: like Perl's, a pattern
-// that backtracks over long inputs is slow, so bound the buffer with rbuf_max.
+// that backtracks over long inputs is slow, so bound the buffer with rbuf_max. (Perl's match
+// variables have no equivalent here: match the delivered data again for capture groups.)
 class RegexType {
  public:
   using Callback = Function<void(Handle&, std::string data)>;

@@ -131,7 +131,9 @@ TEST_P(FilterTest, StarttlsAfterAPlainExchange) {
                std::logic_error);
 }
 
-TEST_P(FilterTest, TlsAutostartFeedsTheBufferedBytesToTheFilter) {
+// A server accepting TLS or plain text on one fd: tls_autostart, then one line. Returns the line
+// read after the peer sent `wire`, and the name of the filter it started ("" for none).
+std::pair<std::string, std::string> serve_autostart(const std::string& wire) {
   auto [a, b] = unix_pair();
   Outcome so;
   Handle server(a, watch(so));
@@ -139,26 +141,23 @@ TEST_P(FilterTest, TlsAutostartFeedsTheBufferedBytesToTheFilter) {
   std::string got;
   server.push_read(line, [&](Handle&, std::string l, std::string) { got = l; });
   RawPeer peer(b);
+  peer.write(wire);
+  EXPECT_TRUE(run_until([&] { return !got.empty(); }));
+  EXPECT_EQ(so.errors, 0);
+  return {got, server.filter() ? std::string(server.filter()->name()) : ""};
+}
+
+TEST_P(FilterTest, TlsAutostartFeedsTheBufferedBytesToTheFilter) {
   // Hello and data in one write: both are in rbuf when tls_autostart decides.
-  peer.write(ToyFilter::hello(kKey) + ToyFilter::record(kKey, "over tls\n"));
-  ASSERT_TRUE(run_until([&] { return !got.empty(); }));
-  EXPECT_EQ(got, "over tls");
-  ASSERT_NE(server.filter(), nullptr);
-  EXPECT_EQ(server.filter()->name(), "toy");
+  auto [got, filter] = serve_autostart(ToyFilter::hello(kKey) + ToyFilter::record(kKey, "tls\n"));
+  EXPECT_EQ(got, "tls");
+  EXPECT_EQ(filter, "toy");
 }
 
 TEST_P(FilterTest, TlsAutostartLeavesPlainTextAlone) {
-  auto [a, b] = unix_pair();
-  Outcome so;
-  Handle server(a, watch(so));
-  server.push_read(tls_autostart(toy(ToyRole::kServer)));
-  std::string got;
-  server.push_read(line, [&](Handle&, std::string l, std::string) { got = l; });
-  RawPeer peer(b);
-  peer.write("GET / HTTP/1.0\n");
-  ASSERT_TRUE(run_until([&] { return !got.empty(); }));
+  auto [got, filter] = serve_autostart("GET / HTTP/1.0\n");
   EXPECT_EQ(got, "GET / HTTP/1.0");
-  EXPECT_EQ(server.filter(), nullptr);
+  EXPECT_EQ(filter, "");
 }
 
 TEST_P(FilterTest, StoptlsReturnsBothSidesToPlainText) {
@@ -203,52 +202,53 @@ TEST_P(FilterTest, APeerCloseWithoutOnStoptlsIsEndOfFile) {
   EXPECT_EQ(server.rbuf().view(), "x");
 }
 
-TEST_P(FilterTest, AHandshakeFailureIsFatalEproto) {
+// A server Handle with a toy filter, fed `wire` by a raw peer that then half-closes if
+// `then_eof`; runs until the handshake's outcome is reported somewhere.
+struct Handshake {
+  Outcome o;
+  bool destroyed = false;
+  bool filter_left = false;
+};
+Handshake handshake(const std::string& wire, bool use_on_starttls, bool then_eof = false) {
   auto [a, b] = unix_pair();
-  Outcome so;
-  Handle server(a, watch(so));
+  Handshake r;
+  Handle server(a, watch(r.o));
+  if (use_on_starttls) watch_starttls(r.o, server);
   server.starttls(std::make_unique<ToyFilter>(ToyRole::kServer, kKey));
   server.start_read();
   RawPeer peer(b);
-  peer.write(ToyFilter::hello(kKey + 1));  // the wrong key
-  ASSERT_TRUE(run_until([&] { return so.errors > 0; }));
-  EXPECT_TRUE(so.fatal);
-  EXPECT_EQ(so.error, std::errc::protocol_error);
-  EXPECT_NE(so.error_message.find("key mismatch"), std::string::npos);
-  EXPECT_TRUE(server.destroyed());
+  peer.write(wire);
+  if (then_eof) peer.shutdown_write();
+  EXPECT_TRUE(run_until([&] { return r.o.errors > 0 || r.o.starttls > 0; }));
+  r.destroyed = server.destroyed();
+  r.filter_left = server.filter() != nullptr;
+  return r;
+}
+
+TEST_P(FilterTest, AHandshakeFailureIsFatalEproto) {
+  Handshake r = handshake(ToyFilter::hello(kKey + 1), false);  // the wrong key
+  EXPECT_TRUE(r.o.fatal);
+  EXPECT_EQ(r.o.error, std::errc::protocol_error);
+  EXPECT_NE(r.o.error_message.find("key mismatch"), std::string::npos);
+  EXPECT_TRUE(r.destroyed);
 }
 
 TEST_P(FilterTest, WithOnStarttlsAHandshakeFailureGoesThereInstead) {
-  auto [a, b] = unix_pair();
-  Outcome so;
-  Handle server(a, watch(so));
-  watch_starttls(so, server);
-  server.starttls(std::make_unique<ToyFilter>(ToyRole::kServer, kKey));
-  server.start_read();
-  RawPeer peer(b);
-  peer.write(ToyFilter::hello(kKey + 1));
-  ASSERT_TRUE(run_until([&] { return so.starttls > 0; }));
-  EXPECT_FALSE(so.ok);
-  EXPECT_EQ(so.ec, ToyError::kHandshakeFailure);
-  EXPECT_NE(so.message.find("key mismatch"), std::string::npos);
-  EXPECT_EQ(so.errors, 0);
-  EXPECT_FALSE(server.destroyed());
-  EXPECT_EQ(server.filter(), nullptr);
+  Handshake r = handshake(ToyFilter::hello(kKey + 1), true);
+  EXPECT_EQ(r.o.starttls, 1);
+  EXPECT_FALSE(r.o.ok);
+  EXPECT_EQ(r.o.ec, ToyError::kHandshakeFailure);
+  EXPECT_NE(r.o.message.find("key mismatch"), std::string::npos);
+  EXPECT_EQ(r.o.errors, 0);
+  EXPECT_FALSE(r.destroyed);
+  EXPECT_FALSE(r.filter_left);
 }
 
 TEST_P(FilterTest, EndOfFileDuringTheHandshakeFailsIt) {
-  auto [a, b] = unix_pair();
-  Outcome so;
-  Handle server(a, watch(so));
-  watch_starttls(so, server);
-  server.starttls(std::make_unique<ToyFilter>(ToyRole::kServer, kKey));
-  server.start_read();
-  RawPeer peer(b);
-  peer.write(ToyFilter::hello(kKey).substr(0, 3));
-  peer.shutdown_write();
-  ASSERT_TRUE(run_until([&] { return so.starttls > 0; }));
-  EXPECT_FALSE(so.ok);
-  EXPECT_NE(so.message.find("EOF during handshake"), std::string::npos);
+  Handshake r = handshake(ToyFilter::hello(kKey).substr(0, 3), true, /*then_eof=*/true);
+  EXPECT_EQ(r.o.starttls, 1);
+  EXPECT_FALSE(r.o.ok);
+  EXPECT_NE(r.o.message.find("EOF during handshake"), std::string::npos);
 }
 
 TEST_P(FilterTest, AFiltersSystemErrorKeepsItsCode) {
