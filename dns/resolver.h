@@ -78,6 +78,7 @@ class Resolver final : public ae::Resolver {
   // cb(error, message): the whole answer of request(); the message is empty on error.
   using MessageCallback = Function<void(std::error_code, Message)>;
 
+  // What the resolver is doing and has done, for monitoring and tests.
   struct Stats {
     std::size_t in_flight = 0;       // queries on the wire
     std::size_t queued = 0;          // queries waiting for a max_outstanding slot
@@ -99,7 +100,8 @@ class Resolver final : public ae::Resolver {
 
   // Every lookup below runs its callback exactly once on this resolver's loop, never inside the
   // call that started it. Destroying the returned Guard cancels the lookup; its callback then
-  // never runs. Errors reach the callback as ae::dns::Error values.
+  // never runs. Errors reach the callback as ae::dns::Error values, or as
+  // std::errc::operation_canceled when the resolver is destroyed first.
 
   // AnyEvent::DNS::resolve: looks `name` up with the search list, ndots and CNAME following, and
   // delivers the answer records of the accepted types for the final name. Each candidate name

@@ -20,6 +20,12 @@ int rank(std::error_code ec) {
   return ec ? 4 : -1;
 }
 
+// Which of two lookup failures says more: a failure to get an answer (timeout, SERVFAIL, ...)
+// over kCnameLoop over kNoData over kNxDomain over kBadName.
+bool more_telling(std::error_code candidate, std::error_code current) {
+  return rank(candidate) > rank(current);
+}
+
 bool absolute(std::string_view name) {
   return name == "." || (name.size() >= 2 && name.back() == '.' && name[name.size() - 2] != '\\');
 }
@@ -173,10 +179,6 @@ std::string lower_ascii(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
   }
   return out;
-}
-
-bool more_telling(std::error_code candidate, std::error_code current) {
-  return rank(candidate) > rank(current);
 }
 
 Guard start_lookup(std::shared_ptr<Engine> engine, std::string_view name, std::uint16_t type,

@@ -37,10 +37,6 @@ Guard start_resolve_sockaddr(std::shared_ptr<Engine> engine, std::string_view ho
                              std::string_view service, const ResolveOptions& options,
                              ResolveCallback cb);
 
-// Which of two lookup failures says more: a failure to get an answer (timeout, SERVFAIL, ...)
-// over kCnameLoop over kNoData over kNxDomain over kBadName.
-bool more_telling(std::error_code candidate, std::error_code current);
-
 // ASCII lower case.
 std::string lower_ascii(std::string_view s);
 
