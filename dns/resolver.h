@@ -8,6 +8,11 @@
 // It adds a cache that honours TTLs, negative answers included, and re-reads resolv.conf when
 // the file changes.
 //
+// Callbacks never run inside c-ares: answers are handed over after ares_process_fd() returns.
+// So a callback may start lookups, destroy the resolver, throw (the exception leaves through
+// the loop's run function; other requests carry on), or wait for another lookup in a nested
+// loop.
+//
 // Linking //dns installs a resolver as core's process default (ae::default_resolver()), so
 // //socket's tcp_connect resolves names through DNS without either package knowing the other.
 //
