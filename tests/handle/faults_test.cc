@@ -149,7 +149,7 @@ TEST_P(FaultsTest, AHugeLineAgainstRbufMaxIsEnospcWithBoundedMemory) {
   const long rss_before = peak_rss_kb();
   // The peer streams a 256 MB line from one 64 KB block, in its own thread.
   std::atomic<std::size_t> sent{0};
-  std::thread writer([fd = b, &sent, kLine] {
+  std::thread writer([fd = b, &sent] {
     const std::string block(64 * 1024, 'x');
     while (sent < kLine) {
       ssize_t n = ::send(fd, block.data(), block.size(), MSG_NOSIGNAL);
