@@ -7,13 +7,13 @@
 // callbacks with AnyEvent's errno meanings. TLS (or any other byte transformer) plugs in through
 // core's ae::StreamFilter: starttls(filter), stoptls().
 //
-// Example (a line-based client):
-//   ae::Handle h("localhost", "7", {
+// Example (a line-based client; tests/handle/connect_socket_test.cc runs it):
+//   ae::Handle h("localhost", port, {
 //       .on_connect = [](ae::Handle& h, const ae::SocketAddress&, ae::Function<void()>) {
 //         h.push_write("hello\n");
 //       },
-//       .on_error = [](ae::Handle& h, bool fatal, std::error_code ec, std::string_view msg) {
-//         std::cerr << msg << "\n";
+//       .on_error = [](ae::Handle&, bool fatal, std::error_code ec, std::string_view msg) {
+//         std::cerr << msg << " (" << ec << (fatal ? ", fatal" : "") << ")\n";
 //       },
 //   });
 //   ae::CondVar<std::string> reply;
@@ -177,14 +177,14 @@ class Handle {
   using StartTlsCallback = HandleStartTlsCallback;
   using Options = HandleOptions;
 
-  // ---- Construction
-  // ------------------------------------------------------------------------------
+  // ---- Construction -----------------------------------------------------------------------------
 
   // An empty Handle (destroyed() is true).
   Handle() noexcept = default;
 
   // Takes ownership of stream fd `fd` and makes it non-blocking.
-  // Errors: std::invalid_argument for a negative fd or a socket that is not SOCK_STREAM (UDP).
+  // Errors: std::invalid_argument for a negative or closed fd, or a socket that is not
+  // SOCK_STREAM (UDP); the fd then stays the caller's.
   explicit Handle(int fd, Options options = {});
 
   // Connects to `host`:`service` through ae::default_connector() ("unix/" and a path for a
@@ -199,8 +199,7 @@ class Handle {
   // destroy(), then frees the state (after the running callback, if inside one).
   ~Handle();
 
-  // ---- State
-  // ---------------------------------------------------------------------------------------
+  // ---- State ------------------------------------------------------------------------------------
 
   // The fd; -1 while connecting and after destroy().
   int fd() const noexcept;
@@ -220,7 +219,8 @@ class Handle {
   std::uint64_t rbuf_start() const noexcept;
 
   const std::string& peername() const noexcept;
-  // The connected peer (empty while connecting, or for an fd given to the constructor).
+  // The connected peer: what the connector reported, or for an fd given to the constructor what
+  // getpeername(2) says (empty for non-sockets and while connecting).
   const SocketAddress& peer() const noexcept;
 
   // ---- Callbacks (replace; nullptr clears) ------------------------------------------------------

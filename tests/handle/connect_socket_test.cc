@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "core/condvar.h"
 #include "handle/handle.h"
 #include "tests/handle/test_util.h"
 
@@ -34,6 +36,30 @@ TEST_P(ConnectSocketTest, ConnectsByNameAndTalks) {
   ASSERT_TRUE(s.wait_bytes(5));
   EXPECT_EQ(s.received(), "ping\n");
   EXPECT_EQ(h.peer().port(), server.port);
+}
+
+TEST_P(ConnectSocketTest, TheHeaderExampleRuns) {
+  Listener server;
+  std::string port = std::to_string(server.port);
+  // handle/handle.h's example, as written there.
+  ae::Handle h("localhost", port,
+               {
+                   .on_connect = [](ae::Handle& h, const ae::SocketAddress&,
+                                    ae::Function<void()>) { h.push_write("hello\n"); },
+                   .on_error =
+                       [](ae::Handle&, bool fatal, std::error_code ec, std::string_view msg) {
+                         std::cerr << msg << " (" << ec << (fatal ? ", fatal" : "") << ")\n";
+                       },
+               });
+  ae::CondVar<std::string> reply;
+  h.push_read(ae::line, [&](ae::Handle&, std::string line, std::string) { reply.send(line); });
+  // The far end echoes.
+  ASSERT_TRUE(run_until([&] { return h.fd() >= 0; }));
+  RawPeer echo(server.accept_one());
+  ASSERT_TRUE(echo.wait_bytes(6));
+  echo.write(echo.received());
+  ASSERT_TRUE(reply.wait_for(Seconds(5)));
+  EXPECT_EQ(reply.recv(), "hello");
 }
 
 TEST_P(ConnectSocketTest, AClosedPortIsConnectionRefused) {
