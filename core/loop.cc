@@ -56,7 +56,11 @@ constexpr SignalName kSignalNames[] = {
 Loop::Loop() : Loop(backend_from_environment()) {}
 
 Loop::Loop(std::unique_ptr<Backend> backend)
-    : core_(std::make_unique<core_internal::LoopCore>(std::move(backend))) {}
+    : core_(new core_internal::LoopCore(std::move(backend))) {}
+
+void Loop::CoreCloser::operator()(core_internal::LoopCore* core) const noexcept {
+  core_internal::LoopCore::close(core);
+}
 
 Loop::~Loop() {
   if (t_current == this) t_current = nullptr;
@@ -68,9 +72,7 @@ Loop& Loop::current() {
   return *t_default;
 }
 
-Loop* Loop::current_if_any() noexcept {
-  return t_current != nullptr ? t_current : t_default.get();
-}
+Loop* Loop::current_if_any() noexcept { return t_current != nullptr ? t_current : t_default.get(); }
 
 Loop::Scope::Scope(Loop& loop) noexcept : previous_(t_current) { t_current = &loop; }
 Loop::Scope::~Scope() { t_current = previous_; }
@@ -178,26 +180,26 @@ void WatcherHandle::reset() noexcept {
 bool WatcherHandle::active() const noexcept { return node_ != nullptr && node_->active; }
 
 void Io::stop() noexcept {
-  if (node_ != nullptr && node_->loop != nullptr) {
+  if (node_ != nullptr && !node_->loop->dead()) {
     node_->loop->stop_io(static_cast<core_internal::IoNode*>(node_));
   }
 }
 
 void Io::start() {
-  if (node_ != nullptr && node_->loop != nullptr) {
+  if (node_ != nullptr && !node_->loop->dead()) {
     node_->loop->start_io(static_cast<core_internal::IoNode*>(node_));
   }
 }
 
 void Timer::set(Seconds after, Seconds interval) {
-  if (node_ == nullptr || node_->loop == nullptr) return;
+  if (node_ == nullptr || node_->loop->dead()) return;
   core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::Timer::set: after");
   core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::Timer::set: interval");
   node_->loop->start_timer(static_cast<core_internal::TimerNode*>(node_), a, i);
 }
 
 void Timer::stop() noexcept {
-  if (node_ != nullptr && node_->loop != nullptr) {
+  if (node_ != nullptr && !node_->loop->dead()) {
     node_->loop->stop_timer(static_cast<core_internal::TimerNode*>(node_));
   }
 }

@@ -150,7 +150,11 @@ class Loop {
   int& core_waiters() noexcept;
 
  private:
-  std::unique_ptr<core_internal::LoopCore> core_;
+  // Closing a core may leave it behind, inert, until watchers that outlive the loop are gone.
+  struct CoreCloser {
+    void operator()(core_internal::LoopCore* core) const noexcept;
+  };
+  std::unique_ptr<core_internal::LoopCore, CoreCloser> core_;
 };
 
 // ---- The AE function API, on Loop::current() ---------------------------------------------------

@@ -227,21 +227,20 @@ Result<std::uint16_t> resolve_service(std::string_view service, std::string_view
     return static_cast<std::uint16_t>(value);
   };
   if (auto p = number(name)) return *p;
-  if (name.empty() && fallback.empty()) {
-    return Result<std::uint16_t>(ResolveError::kBadName, "empty service");
+  // "name=port": the port is given; the name only matters for an SRV lookup (AnyEvent).
+  if (service.find('=') != std::string_view::npos) {
+    if (auto p = number(fallback)) return *p;
+    return Result<std::uint16_t>(ResolveError::kBadName,
+                                 "bad port in service \"" + std::string(service) + "\"");
   }
+  if (name.empty()) return Result<std::uint16_t>(ResolveError::kBadName, "empty service");
   servent entry{};
   servent* found = nullptr;
   char buffer[1024];
   std::string n(name), proto(protocol);
-  if (!name.empty())
-    ::getservbyname_r(n.c_str(), proto.c_str(), &entry, buffer, sizeof buffer, &found);
-  if (found != nullptr)
+  ::getservbyname_r(n.c_str(), proto.c_str(), &entry, buffer, sizeof buffer, &found);
+  if (found != nullptr) {
     return static_cast<std::uint16_t>(ntohs(static_cast<std::uint16_t>(found->s_port)));
-  if (!fallback.empty()) {
-    if (auto p = number(fallback)) return *p;
-    return Result<std::uint16_t>(ResolveError::kBadName,
-                                 "bad fallback port in service \"" + std::string(service) + "\"");
   }
   return Result<std::uint16_t>(ResolveError::kUnknownService,
                                "unknown service \"" + std::string(service) + "\"");

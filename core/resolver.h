@@ -82,8 +82,8 @@ std::shared_ptr<Resolver> builtin_resolver();
 // AF_INET and/or AF_INET6. Unknown words are ignored; an empty result means the default.
 std::vector<int> protocol_preference();
 
-// Looks up a port: a number, a name from the services database, or "name=port" (the name if
-// known, else the number). Errors: kUnknownService, kBadName.
+// Looks up a port: a number, a name from the services database, or "name=port" (the port; the
+// name is only for SRV lookups, as in AnyEvent). Errors: kUnknownService, kBadName.
 Result<std::uint16_t> resolve_service(std::string_view service, std::string_view protocol = "tcp");
 
 // Addresses for `name` from the hosts file named by AE_HOSTS (default /etc/hosts), re-read when

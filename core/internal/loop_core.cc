@@ -39,7 +39,7 @@ std::system_error errno_error(const char* what) {
 struct RunningScope {
   explicit RunningScope(WatcherNode* n) noexcept : node(n) { ++node->running; }
   ~RunningScope() {
-    if (--node->running == 0 && node->released) delete node;
+    if (--node->running == 0 && node->released) node->loop->free_node(node);
   }
   WatcherNode* node;
 };
@@ -59,6 +59,8 @@ double wall_clock() noexcept {
 }
 
 MonoNs to_ns(double seconds, const char* what) {
+  // The common case first: finite, in range (NaN fails both comparisons).
+  if (seconds >= 0 && seconds < 9.0e9) return static_cast<MonoNs>(seconds * 1e9);
   if (std::isnan(seconds)) throw std::invalid_argument(std::string(what) + " is NaN");
   if (std::isinf(seconds)) throw std::invalid_argument(std::string(what) + " is infinite");
   // Saturate around 290 years rather than overflow.
@@ -118,43 +120,91 @@ LoopCore::LoopCore(std::unique_ptr<Backend> backend)
   attached_ = true;
 }
 
-LoopCore::~LoopCore() {
+void LoopCore::close(LoopCore* core) noexcept {
+  core->shutdown();
+  core->dead_ = true;
+  if (core->nodes_ == 0) delete core;
+}
+
+LoopCore::~LoopCore() = default;
+
+void LoopCore::shutdown() noexcept {
+  // No backend calls from here on: unlinking below would otherwise re-arm it.
+  bool was_attached = std::exchange(attached_, false);
   orphan_all();
-  if (attached_) backend_->detach();
+  if (was_attached) backend_->detach();
   backend_.reset();
   if (signal_slot_ >= 0) {
     for (int s = 1; s <= kMaxSignal; ++s) {
       if (signal_refs_[s] > 0) signal_hub_unwatch(signal_slot_, s);
     }
     signal_hub_detach(signal_slot_);
+    signal_slot_ = -1;
   }
   child_registry_remove_loop(this);
   ::close(wake_fd_);
   ::close(epoll_fd_);
+  // A core that lingers for its remaining nodes keeps only its pool.
+  std::vector<FdEntry>().swap(fds_);
+  std::vector<epoll_event>().swap(events_);
+  postponed_.clear();
 }
 
 void LoopCore::orphan_all() noexcept {
-  while (all_head_ != nullptr) {
-    WatcherNode* n = all_head_;
-    unlink(n);
-    untrack(n);
-    n->loop = nullptr;
+  for (FdEntry& e : fds_) {
+    while (!e.readers.empty()) unlink(e.readers.head);
+    while (!e.writers.empty()) unlink(e.writers.head);
+  }
+  while (!timers_.empty()) unlink(timers_.top());
+  for (TimerNode* n : due_now_) {
+    if (n != nullptr) unlink(n);
+  }
+  for (auto& list : signals_) {
+    while (!list.empty()) unlink(list.head);
+  }
+  while (!children_.empty()) unlink(children_.head);
+  while (!idles_.empty()) unlink(idles_.head);
+  for (WatcherNode* n : pending_) {
+    if (n != nullptr) n->pending_index = -1;
   }
   pending_.clear();
   pending_pos_ = 0;
 }
 
-void LoopCore::track(WatcherNode* n) noexcept {
-  n->all_prev = nullptr;
-  n->all_next = all_head_;
-  if (all_head_ != nullptr) all_head_->all_prev = n;
-  all_head_ = n;
+template <class Node, class... Args>
+Node* LoopCore::new_node(Args&&... args) {
+  constexpr bool kPooled = NodePool::kEnabled && sizeof(Node) <= NodePool::kBlockSize &&
+                           alignof(Node) <= alignof(std::max_align_t);
+  void* memory = kPooled ? pool_.allocate() : ::operator new(sizeof(Node));
+  Node* n;
+  try {
+    n = ::new (memory) Node(this, std::forward<Args>(args)...);
+  } catch (...) {
+    if (kPooled) {
+      pool_.deallocate(memory);
+    } else {
+      ::operator delete(memory);
+    }
+    throw;
+  }
+  n->pooled = kPooled;
+  ++nodes_;
+  return n;
 }
 
-void LoopCore::untrack(WatcherNode* n) noexcept {
-  (n->all_prev != nullptr ? n->all_prev->all_next : all_head_) = n->all_next;
-  if (n->all_next != nullptr) n->all_next->all_prev = n->all_prev;
-  n->all_prev = n->all_next = nullptr;
+// The nodes every watcher creation allocates should come from the pool.
+static_assert(sizeof(IoNode) <= NodePool::kBlockSize);
+static_assert(sizeof(TimerNode) <= NodePool::kBlockSize);
+
+void LoopCore::free_node(WatcherNode* n) noexcept {
+  bool pooled = n->pooled;
+  n->~WatcherNode();
+  if (pooled) {
+    pool_.deallocate(n);
+  } else {
+    ::operator delete(n);
+  }
+  if (--nodes_ == 0 && dead_) delete this;
 }
 
 // ---- Node lifetime ------------------------------------------------------------------------------
@@ -209,16 +259,15 @@ void LoopCore::unlink(WatcherNode* n) noexcept {
 }
 
 void LoopCore::release(WatcherNode* n) noexcept {
-  if (LoopCore* loop = n->loop) {
+  LoopCore* loop = n->loop;
+  if (!loop->dead_) {
     loop->unlink(n);
-    loop->untrack(n);
-    n->loop = nullptr;
-    loop->rearm_later();
+    loop->rearm_if_idle();
   }
   if (n->running > 0) {
     n->released = true;
   } else {
-    delete n;
+    loop->free_node(n);
   }
 }
 
@@ -235,14 +284,15 @@ LoopCore::FdEntry& LoopCore::fd_entry(int fd) {
 
 IoNode* LoopCore::make_io(int fd, bool write, Function<void()> cb) {
   if (fd < 0) throw std::invalid_argument("ae::io: negative fd " + std::to_string(fd));
-  if (::fcntl(fd, F_GETFD) < 0) {
+  if (!cb) throw std::invalid_argument("ae::io: empty callback");
+  FdEntry& e = fd_entry(fd);  // grow before allocating, so a failure leaks nothing
+  // Only an fd nobody watches yet needs the probe (a system call); one already watched is open,
+  // or its watchers are told when the kernel refuses it.
+  if (e.readers.empty() && e.writers.empty() && ::fcntl(fd, F_GETFD) < 0) {
     throw std::system_error(errno, std::generic_category(),
                             "ae::io: fd " + std::to_string(fd) + " is not open");
   }
-  if (!cb) throw std::invalid_argument("ae::io: empty callback");
-  fd_entry(fd);  // grow before allocating, so a failure leaks nothing
-  auto* n = new IoNode(this, fd, write, std::move(cb));
-  track(n);
+  auto* n = new_node<IoNode>(fd, write, std::move(cb));
   start_io(n);
   return n;
 }
@@ -253,7 +303,7 @@ void LoopCore::start_io(IoNode* n) {
   (n->write ? e.writers : e.readers).push_back(n);
   activate(n);
   fd_changed(n->fd);
-  rearm_later();
+  request_dispatch();  // the kernel learns of the fd in a dispatch
 }
 
 void LoopCore::stop_io(IoNode* n) noexcept {
@@ -267,7 +317,7 @@ void LoopCore::stop_io(IoNode* n) noexcept {
     e.changed = true;
     fd_changes_.push_back(n->fd);  // within the capacity fd_entry() reserved
   }
-  rearm_later();
+  rearm_if_idle();
 }
 
 void LoopCore::fd_changed(int fd) {
@@ -359,56 +409,104 @@ void LoopCore::queue_fd(FdEntry& e, std::uint32_t revents) {
 
 TimerNode* LoopCore::make_timer(MonoNs after, MonoNs interval, Function<void()> cb) {
   if (!cb) throw std::invalid_argument("ae::timer: empty callback");
-  auto* n = new TimerNode(this, std::move(cb));
-  track(n);
-  try {
-    start_timer(n, after, interval);
-  } catch (...) {
-    untrack(n);
-    delete n;
-    throw;
-  }
+  if (interval < 0) throw std::invalid_argument("ae::timer: negative interval");
+  auto* n = new_node<TimerNode>(std::move(cb));
+  start_timer(n, after, interval);
   return n;
 }
 
 void LoopCore::start_timer(TimerNode* n, MonoNs after, MonoNs interval) {
   if (interval < 0) throw std::invalid_argument("ae::timer: negative interval");
   unqueue(n);
-  n->deadline = mono_now_ + std::max<MonoNs>(after, 0);
+  bool was_referenced = referenced();
   n->interval = interval;
   n->sequence = timer_sequence_++;
+  if (after <= 0) {
+    unlink_timer(n);
+    n->deadline = mono_now_;
+    n->due_index = static_cast<std::int32_t>(due_now_.size());
+    due_now_.push_back(n);
+    activate(n);
+    request_dispatch();
+    return;
+  }
+  n->deadline = mono_now_ + after;
+  if (n->due_index >= 0) unlink_timer(n);
   if (n->heap_index >= 0) {
     timers_.update(n);
   } else {
     timers_.push(n);
   }
   activate(n);
-  rearm_later();
+  // The backend needs a new deadline only when this timer is now the earliest one.
+  if (dispatch_depth_ == 0 && (n->heap_index == 0 || !was_referenced)) rearm();
+}
+
+void LoopCore::unlink_timer(TimerNode* n) noexcept {
+  if (n->heap_index >= 0) timers_.remove(n);
+  if (n->due_index >= 0) {
+    due_now_[static_cast<std::size_t>(n->due_index)] = nullptr;
+    n->due_index = -1;
+  }
 }
 
 void LoopCore::stop_timer(TimerNode* n) noexcept {
-  if (n->heap_index >= 0) timers_.remove(n);
+  unlink_timer(n);
   deactivate(n);
   unqueue(n);
-  rearm_later();
+  rearm_if_idle();
+}
+
+void LoopCore::reschedule(TimerNode* n) {
+  // AnyEvent's rule: no catch-up bursts after a slow callback or a late iteration.
+  n->deadline = std::max(n->deadline + n->interval, mono_now_);
+  n->sequence = timer_sequence_++;
+  if (n->heap_index >= 0) {
+    timers_.update(n);
+  } else {
+    timers_.push(n);
+  }
 }
 
 void LoopCore::collect_timers() {
-  while (!timers_.empty()) {
-    TimerNode* n = timers_.top();
+  // Merge the due-now list (FIFO, so sorted by (deadline, sequence)) with the due part of the
+  // heap, so that timers fire in deadline order and equal deadlines in creation order.
+  std::size_t next_due = 0;
+  auto due_head = [&]() -> TimerNode* {
+    while (next_due < due_now_.size() && due_now_[next_due] == nullptr) ++next_due;
+    return next_due < due_now_.size() ? due_now_[next_due] : nullptr;
+  };
+  for (;;) {
+    TimerNode* from_list = due_head();
+    TimerNode* from_heap = timers_.empty() ? nullptr : timers_.top();
     // A repeating timer rescheduled to `now` in this pass sorts after every other due timer;
     // meeting it again means the due ones are done.
-    if (n->deadline > mono_now_ || n->pending_index >= 0) break;
-    if (n->interval > 0) {
-      n->deadline = std::max(n->deadline + n->interval, mono_now_);
-      n->sequence = timer_sequence_++;
-      timers_.update(n);
+    if (from_heap != nullptr &&
+        (from_heap->deadline > mono_now_ || from_heap->pending_index >= 0)) {
+      from_heap = nullptr;
+    }
+    TimerNode* n;
+    if (from_list != nullptr &&
+        (from_heap == nullptr || from_list->deadline < from_heap->deadline ||
+         (from_list->deadline == from_heap->deadline &&
+          from_list->sequence < from_heap->sequence))) {
+      n = from_list;
+      due_now_[next_due++] = nullptr;
+      n->due_index = -1;
+    } else if (from_heap != nullptr) {
+      n = from_heap;
+      if (n->interval == 0) timers_.remove(n);
     } else {
-      timers_.remove(n);
+      break;
+    }
+    if (n->interval > 0) {
+      reschedule(n);
+    } else {
       deactivate(n);
     }
     queue(n);
   }
+  due_now_.clear();
 }
 
 // ---- Signals ------------------------------------------------------------------------------------
@@ -448,8 +546,7 @@ SignalNode* LoopCore::make_signal(int signum, Function<void()> cb) {
   }
   if (!cb) throw std::invalid_argument("ae::signal: empty callback");
   watch_signal(signum);
-  auto* n = new SignalNode(this, signum, std::move(cb));
-  track(n);
+  auto* n = new_node<SignalNode>(signum, std::move(cb));
   signals_[signum].push_back(n);
   activate(n);
   rearm_later();
@@ -492,8 +589,7 @@ ChildNode* LoopCore::make_child(pid_t pid, Function<void(pid_t, int)> cb) {
     watch_signal(SIGCHLD);
     child_registry_add_loop(this);
   }
-  auto* n = new ChildNode(this, pid, std::move(cb));
-  track(n);
+  auto* n = new_node<ChildNode>(pid, std::move(cb));
   children_.push_back(n);
   if (pid == 0) ++any_child_watchers_;
   activate(n);
@@ -571,8 +667,7 @@ void LoopCore::claim_kept_children() {
 
 IdleNode* LoopCore::make_idle(Function<void()> cb) {
   if (!cb) throw std::invalid_argument("ae::idle: empty callback");
-  auto* n = new IdleNode(this, std::move(cb));
-  track(n);
+  auto* n = new_node<IdleNode>(std::move(cb));
   idles_.push_back(n);
   activate(n);
   rearm_later();
@@ -584,7 +679,7 @@ IdleNode* LoopCore::make_idle(Function<void()> cb) {
 void LoopCore::postpone(Function<void()> f) {
   if (!f) throw std::invalid_argument("ae::postpone: empty function");
   postponed_.push_back(std::move(f));
-  rearm_later();
+  request_dispatch();
 }
 
 void LoopCore::post(Function<void()> f) {
@@ -661,7 +756,8 @@ void LoopCore::collect_events() {
 
 void LoopCore::invoke_pending() {
   while (pending_pos_ < pending_.size()) {
-    WatcherNode* n = pending_[pending_pos_++];
+    // Taken slots are cleared, so that an exception leaves only live nodes behind.
+    WatcherNode* n = std::exchange(pending_[pending_pos_++], nullptr);
     if (n == nullptr) continue;
     n->pending_index = -1;
     RunningScope running(n);
@@ -673,6 +769,7 @@ void LoopCore::invoke_pending() {
 
 void LoopCore::dispatch() {
   ++dispatch_depth_;
+  dispatch_requested_ = false;
   struct Rearm {
     LoopCore* core;
     ~Rearm() {
@@ -699,7 +796,7 @@ bool LoopCore::has_immediate_work() const noexcept {
   // Pending fd changes count: the epoll set learns of a new io watcher only in a dispatch, so
   // waiting without one would leave that watcher deaf until some other event came.
   return pending_pos_ < pending_.size() || !postponed_.empty() || !idles_.empty() ||
-         !fd_changes_.empty() || !always_ready_.empty() ||
+         !due_now_.empty() || !fd_changes_.empty() || !always_ready_.empty() ||
          events_maybe_left_ || child_check_ ||
          (!timers_.empty() && timers_.top()->deadline <= mono_now_);
 }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/backend.h"
+#include "core/internal/node_pool.h"
 #include "core/internal/timer_heap.h"
 #include "core/internal/watcher_node.h"
 
@@ -32,9 +33,13 @@ namespace ae::core_internal {
 class LoopCore final : public BackendHost {
  public:
   explicit LoopCore(std::unique_ptr<Backend> backend);
-  ~LoopCore();
   LoopCore(const LoopCore&) = delete;
   LoopCore& operator=(const LoopCore&) = delete;
+
+  // Ends the core of a Loop that is being destroyed: shuts it down (every node becomes inert)
+  // and frees it now, or when its last node is freed.
+  static void close(LoopCore* core) noexcept;
+  bool dead() const noexcept { return dead_; }
 
   // ---- Watchers ----
   IoNode* make_io(int fd, bool write, Function<void()> cb);
@@ -51,6 +56,8 @@ class LoopCore final : public BackendHost {
 
   // The handle of `n` is gone: unlinks it and frees it now or after its running callback.
   static void release(WatcherNode* n) noexcept;
+  // Destroys `n` and returns its memory (and frees a dead core with its last node).
+  void free_node(WatcherNode* n) noexcept;
 
   // ---- Deferred calls ----
   void postpone(Function<void()> f);
@@ -141,6 +148,20 @@ class LoopCore final : public BackendHost {
   void rearm_later() noexcept {
     if (dispatch_depth_ == 0) rearm();
   }
+  // Outside a dispatch, asks the backend for one soon (new fds to register, postponed calls);
+  // once per dispatch, however many watchers are made in between.
+  void request_dispatch() noexcept {
+    if (dispatch_depth_ == 0 && !dispatch_requested_) {
+      dispatch_requested_ = true;
+      rearm();
+    }
+  }
+  // Outside a dispatch, after a watcher stopped: the backend needs telling only when nothing is
+  // left to watch (so that a borrowed loop may return); otherwise an armed deadline or fd that is
+  // no longer wanted costs at most one early dispatch, which re-arms.
+  void rearm_if_idle() noexcept {
+    if (dispatch_depth_ == 0 && !referenced()) rearm();
+  }
 
   std::unique_ptr<Backend> backend_;
   int epoll_fd_ = -1;
@@ -153,7 +174,13 @@ class LoopCore final : public BackendHost {
   std::vector<int> always_ready_;
 
   TimerHeap timers_;
+  // Timers due at once (zero or negative delay) wait here in FIFO order instead of in the heap:
+  // creating and firing them is O(1) (AnyEvent code uses such timers as "next iteration").
+  // Destroyed ones leave a null slot.
+  std::vector<TimerNode*> due_now_;
   std::uint64_t timer_sequence_ = 0;
+  void unlink_timer(TimerNode* n) noexcept;  // out of the heap or the due-now list
+  void reschedule(TimerNode* n);             // a repeating timer that fired
 
   std::vector<WatcherNode*> pending_;
   std::size_t pending_pos_ = 0;
@@ -171,11 +198,14 @@ class LoopCore final : public BackendHost {
 
   NodeList<IdleNode> idles_;
 
-  // Every node this loop made and that still has a handle, so that a loop going away can make
-  // them all inert (stopped watchers are in no other table).
-  WatcherNode* all_head_ = nullptr;
-  void track(WatcherNode* n) noexcept;
-  void untrack(WatcherNode* n) noexcept;
+  // Nodes are allocated here and counted, so that a dead core lives exactly as long as they do.
+  template <class Node, class... Args>
+  Node* new_node(Args&&... args);
+  NodePool pool_;
+  std::size_t nodes_ = 0;
+  bool dead_ = false;
+  ~LoopCore();
+  void shutdown() noexcept;
 
   std::unique_ptr<PostQueue> posts_;
   std::atomic<bool> posts_waiting_{false};
@@ -186,6 +216,7 @@ class LoopCore final : public BackendHost {
   std::size_t active_ = 0;
   int waiters_ = 0;
   int dispatch_depth_ = 0;
+  bool dispatch_requested_ = false;  // request_dispatch() asked and no dispatch ran since
   bool stop_requested_ = false;
   bool attached_ = false;
 };

@@ -4,6 +4,10 @@
 // and, when events arrive, into the pending array; destroying a handle unlinks its node and clears
 // its pending slot, so a destroyed watcher can never be invoked. A node whose callback is running
 // when its handle dies is only marked `released`; the invoker frees it once the callback returns.
+//
+// A node's `loop` pointer stays valid for the node's whole life: when a Loop is destroyed while
+// nodes still exist, its LoopCore shuts down (every node becomes inert) and lingers, holding only
+// its node pool, until the last node is freed.
 #pragma once
 
 #include <sys/types.h>
@@ -32,13 +36,12 @@ struct WatcherNode {
   // Runs the callback once. Called only by the loop's invoker.
   virtual void invoke() = 0;
 
-  LoopCore* loop;                   // null once the loop was destroyed
-  WatcherNode* all_prev = nullptr;  // in the loop's list of every node it made
-  WatcherNode* all_next = nullptr;
+  LoopCore* loop;  // the loop that made it (see above: valid as long as the node)
   std::int32_t pending_index = -1;
   std::uint16_t running = 0;  // nesting depth of invoke() on this node
   bool active = false;        // counted in the loop's active watchers
   bool released = false;      // the handle is gone; free when running drops to 0
+  bool pooled = false;        // memory from the loop's NodePool, not operator new
   Kind kind;
 };
 
@@ -62,6 +65,7 @@ struct TimerNode final : WatcherNode {
   MonoNs interval = 0;         // 0: one-shot
   std::uint64_t sequence = 0;  // FIFO order among equal deadlines
   std::int32_t heap_index = -1;
+  std::int32_t due_index = -1;  // in the loop's due-now list (zero delay) instead of the heap
   Function<void()> cb;
 };
 

@@ -57,11 +57,9 @@ TEST_F(ResolverTest, NumericAddressesNeedNoLookup) {
 }
 
 TEST_F(ResolverTest, LocalhostGivesBothFamiliesInPreferenceOrder) {
-  EXPECT_EQ(resolve("localhost", "9").second,
-            (std::vector<std::string>{"127.0.0.1:9", "[::1]:9"}));
+  EXPECT_EQ(resolve("localhost", "9").second, (std::vector<std::string>{"127.0.0.1:9", "[::1]:9"}));
   setenv("AE_PROTOCOLS", "ipv6,ipv4", 1);
-  EXPECT_EQ(resolve("localhost", "9").second,
-            (std::vector<std::string>{"[::1]:9", "127.0.0.1:9"}));
+  EXPECT_EQ(resolve("localhost", "9").second, (std::vector<std::string>{"[::1]:9", "127.0.0.1:9"}));
   setenv("AE_PROTOCOLS", "ipv6", 1);
   EXPECT_EQ(resolve("localhost", "9").second, std::vector<std::string>{"[::1]:9"});
 }
@@ -90,6 +88,8 @@ TEST_F(ResolverTest, ServicesByNumberNameAndFallback) {
   EXPECT_EQ(*resolve_service("443"), 443);
   EXPECT_EQ(*resolve_service("smtp"), 25);
   EXPECT_EQ(*resolve_service("nosuchsvc=8080"), 8080);
+  EXPECT_EQ(*resolve_service("http=8080"), 8080) << "the port wins; the name is for SRV";
+  EXPECT_EQ(resolve_service("http=x").code(), ResolveError::kBadName);
   EXPECT_EQ(resolve_service("nosuchsvc").code(), ResolveError::kUnknownService);
   EXPECT_EQ(resolve_service("70000").code(), ResolveError::kUnknownService);
   EXPECT_EQ(resolve("127.0.0.1", "nosuchsvc").first, ResolveError::kUnknownService);

@@ -130,6 +130,14 @@ class AsioBackend final : public Backend {
 
   void run_once(bool block) override {
     asio::io_context& io = state_->io;
+    // A blocking wait inside a handler of this io_context (CondVar::recv in a callback): Asio
+    // keeps what a handler posts in a thread-private queue until that handler returns, so the
+    // dispatch schedule_now() posted would never run in the nested run_one(). Run it here.
+    if (state_->post_pending && io.get_executor().running_in_this_thread()) {
+      state_->post_pending = false;
+      state_->host->dispatch();
+      return;
+    }
     if (io.stopped()) io.restart();
     if (block) {
       io.run_one();

@@ -1,6 +1,9 @@
 #include "core/backend/uv/uv.h"
 
+#include <poll.h>
 #include <uv.h>
+
+#include <algorithm>
 
 #include <cmath>
 #include <exception>
@@ -27,6 +30,7 @@ class UvBackend final : public Backend {
 
   void attach(BackendHost& host, int poll_fd) override {
     host_ = &host;
+    poll_fd_ = poll_fd;
     poll_ = new uv_poll_t;
     timer_ = new uv_timer_t;
     idle_ = new uv_idle_t;
@@ -96,8 +100,31 @@ class UvBackend final : public Backend {
   }
 
   void run_once(bool block) override {
+    if (dispatching_ > 0) return run_nested(block);
     uv_run(loop_, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
     rethrow_pending();
+  }
+
+  // uv_run() must not be called from inside a uv callback, which is where a CondVar::recv() in an
+  // ae callback would call it. Wait for ae's own epoll fd or deadline here instead, and dispatch.
+  void run_nested(bool block) {
+    int timeout = 0;
+    if (block && !idle_active_) {
+      timeout = -1;
+      if (timer_armed_) {
+        auto left = timer_deadline_ - std::chrono::steady_clock::now();
+        double ms = std::chrono::duration<double, std::milli>(left).count();
+        timeout = ms <= 0 ? 0 : static_cast<int>(std::min(std::ceil(ms), 3.6e6));
+      }
+    }
+    pollfd p{poll_fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, timeout);
+    (void)ready;  // readable, timed out or interrupted: a dispatch sorts out which
+    idle_active_ = false;
+    uv_idle_stop(idle_);
+    timer_armed_ = false;
+    uv_timer_stop(timer_);
+    host_->dispatch();
   }
 
   void rethrow_pending() {
@@ -128,6 +155,11 @@ class UvBackend final : public Backend {
   // libuv is C: exceptions must not unwind through uv_run(). Keep it and stop the loop.
   void dispatch() noexcept {
     if (host_ == nullptr) return;
+    struct Depth {
+      int& d;
+      explicit Depth(int& depth) : d(depth) { ++d; }
+      ~Depth() { --d; }
+    } depth(dispatching_);
     try {
       host_->dispatch();
     } catch (...) {
@@ -151,6 +183,8 @@ class UvBackend final : public Backend {
   uv_loop_t* loop_;
   bool owned_;
   BackendHost* host_ = nullptr;
+  int poll_fd_ = -1;
+  int dispatching_ = 0;  // nesting depth of dispatch() (a CondVar::recv inside a callback)
   uv_poll_t* poll_ = nullptr;
   uv_timer_t* timer_ = nullptr;
   uv_idle_t* idle_ = nullptr;
