@@ -52,10 +52,9 @@ namespace ae::log {
 // Returns false when something was malformed (the default setup is then in force).
 bool configure_from_environment();
 
-// Chooses the clock of message timestamps (AnyEvent::Log::exact_time, as its manual describes
-// it). true, the default: ae::time(), sampled per message. false: ae::now(), the loop's cached
-// time, cheaper but as old as the current loop iteration; it uses ae::Loop::current(), which
-// makes a loop on a thread that has none, so choose it only when every logging thread runs one.
+// Chooses the clock of message timestamps (AnyEvent::Log::exact_time). false, the default as in
+// AnyEvent: ae::now(), the current loop's cached time (ae::time() on a thread with no loop; no
+// loop is ever made for logging). true: ae::time(), sampled per message.
 void exact_time(bool exact);
 
 // Replaces the format every context without its own fmt_cb uses (AnyEvent::Log::default_format);

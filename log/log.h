@@ -16,9 +16,9 @@
 // The format is printf's (checked by the compiler): use "%s" to log text as it is, or
 // ae::log::log(level, text).
 //
-// Timestamps come from ae::time(), the live clock: ae::now() would need the thread's loop, and
-// ae::Loop::current() makes one on a thread that has none. exact_time(false) in log/config.h
-// switches to ae::now() for programs where every logging thread runs a loop.
+// Timestamps come from ae::now(), the loop's cached time, as in AnyEvent::Log; a thread that has
+// no loop gets ae::time() (logging never makes a loop). exact_time(true) in log/config.h
+// switches to ae::time(), sampled per message.
 //
 // Example:
 //   #include "log/log.h"

@@ -94,11 +94,8 @@ class SeenSet {
 
 double message_time(State& s) noexcept {
   if (!s.exact_time.load(std::memory_order_relaxed)) {
-    try {
-      return ae::Loop::current().now();
-    } catch (...) {
-      // No loop could be made on this thread: fall back to the live clock.
-    }
+    // Never make a loop just to log: a thread without one gets the live clock.
+    if (ae::Loop* loop = ae::Loop::current_if_any()) return loop->now();
   }
   return ae::time();
 }

@@ -104,7 +104,7 @@ struct State {
   std::shared_ptr<const std::function<void()>> fatal_exit;  // guarded by mu
   ae::log::Level verbose = 4;                               // guarded by mu
   std::string syslog_socket = "/dev/log";                   // guarded by mu
-  std::atomic<bool> exact_time{true};
+  std::atomic<bool> exact_time{false};
 
   // The published graph. Guarded by its own short-held mutex rather than
   // std::atomic<std::shared_ptr>: libstdc++ 12's version locks with a bit ThreadSanitizer cannot

@@ -118,8 +118,9 @@ class LinearTest : public LoopTest {
     double ratio = t_large / t_small;
     std::printf("%s: %zu MB in %.3f s, %zu MB in %.3f s, ratio %.2f (linear 4, quadratic 16)\n",
                 what, small >> 20, t_small, (4 * small) >> 20, t_large, ratio);
+    // Only the upper bound proves anything (quadratic work would give about 16); a busy machine
+    // can slow the smaller runs enough to push the ratio below 4, so there is no lower bound.
     EXPECT_LT(ratio, 8.0) << what << " grows faster than linearly";
-    EXPECT_GT(ratio, 1.2) << what << ": the larger stream should take longer";
   }
 };
 

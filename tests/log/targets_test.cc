@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/loop.h"
@@ -371,6 +372,21 @@ TEST_F(TargetsTest, LoopTimeIsUsedWhenExactTimeIsOff) {
   exact_time(false);
   c.log("info", "stamped with ae::now()");
   EXPECT_EQ(rec.records().at(0).time, loop.now());
+}
+
+TEST_F(TargetsTest, LoggingOnAThreadWithoutALoopUsesTheLiveClockAndMakesNoLoop) {
+  Recorder rec;
+  Context c("no-loop");
+  c.log_cb(rec.callback());
+  exact_time(false);
+  double before = ae::time();
+  std::thread([&] {
+    c.log("info", "no loop here");
+    EXPECT_EQ(ae::Loop::current_if_any(), nullptr);
+  }).join();
+  ASSERT_EQ(rec.records().size(), 1u);
+  EXPECT_GE(rec.records().at(0).time, before);
+  EXPECT_LE(rec.records().at(0).time, ae::time());
 }
 
 }  // namespace
