@@ -164,6 +164,9 @@ void Handle::low_water_mark(std::size_t bytes) noexcept {
 void Handle::linger(double seconds) noexcept {
   if (impl_) impl_->linger(seconds);
 }
+void Handle::close_timeout(double seconds) {
+  if (impl_) impl_->close_timeout(seconds);
+}
 void Handle::peername(std::string name) {
   if (impl_) impl_->peername(std::move(name));
 }

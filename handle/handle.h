@@ -165,6 +165,11 @@ struct HandleOptions {
   // Runs when the peer closed the filtered stream in order (TLS close_notify), after the filter
   // was dropped; without it, that counts as end-of-file.
   HandleCallback on_stoptls{};
+  // Seconds to wait for the peer's answer once our filter close went out (stoptls(), or
+  // push_shutdown() with a filter), counted from the last byte received, so that a peer that
+  // never sends its close_notify cannot keep the Handle forever: when it passes, the fatal error
+  // ETIMEDOUT. 0: wait as long as it takes.
+  double close_timeout = 30;
 };
 
 class Handle {
@@ -266,6 +271,8 @@ class Handle {
   void max_read_size(std::size_t bytes) noexcept;
   void low_water_mark(std::size_t bytes) noexcept;
   void linger(double seconds) noexcept;
+  // Errors: std::invalid_argument for a negative or NaN value.
+  void close_timeout(double seconds);
   void peername(std::string name);
 
   // ---- Reading ---------------------------------------------------------------------------------
@@ -332,12 +339,13 @@ class Handle {
   // go through it, and push_write encodes through it. Bytes queued in wbuf() before the call are
   // written as they are. Called before the fd exists (while connecting), it waits for the
   // connection. The handshake's outcome goes to on_starttls when set (a failure then only drops
-  // the filter); else a failure is a fatal error (EPROTO, or the filter's system error).
+  // the filter); else a failure is a fatal error: the filter's own code when it already means
+  // EPROTO (ae::tls::Error does) or is a system error, else EPROTO.
   // Errors: std::logic_error when a filter is already active; std::invalid_argument for null.
   void starttls(std::unique_ptr<StreamFilter> filter);
   // Starts an orderly close of the filter (TLS close_notify). When the peer's close arrives the
   // filter is dropped, bytes after it go to rbuf() as plain data, and on_stoptls runs (without
-  // it: end-of-file).
+  // it: end-of-file). A peer that does not answer within close_timeout is a fatal ETIMEDOUT.
   void stoptls();
   // Drops the filter at once, without a close (data inside it is lost).
   void resettls() noexcept;

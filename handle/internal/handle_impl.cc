@@ -41,6 +41,7 @@ HandleImpl::HandleImpl(Handle* owner, Handle::Options o) : owner_(owner), loop_(
   check_timeout(o.timeout);
   check_timeout(o.rtimeout);
   check_timeout(o.wtimeout);
+  check_timeout(o.close_timeout);
   on_prepare_.set(std::move(o.on_prepare));
   on_connect_.set(std::move(o.on_connect));
   on_connect_error_.set(std::move(o.on_connect_error));
@@ -64,6 +65,7 @@ HandleImpl::HandleImpl(Handle* owner, Handle::Options o) : owner_(owner), loop_(
   max_read_size_ = std::max(o.max_read_size, read_size_);
   low_water_mark_ = o.low_water_mark;
   linger_ = o.linger;
+  close_timeout_ = o.close_timeout;
   peername_ = std::move(o.peername);
   tls_factory_ = std::move(o.tls);
   on_starttls_.set(std::move(o.on_starttls));
@@ -543,6 +545,7 @@ void HandleImpl::stoptls() {
   if (destroyed_ || !filter_ || fd_ < 0 || filter_closing_) return;
   filter_closing_ = true;
   filter_->shutdown();
+  filter_close_started();
   pump_filter();
   schedule();
 }
@@ -565,6 +568,7 @@ void HandleImpl::pump_filter() {
     filter_closing_ = true;
     filter_->shutdown();
     filter_->take_output(wbuf_);
+    filter_close_started();
   }
   if (!filter_reported_ && filter_->established()) {
     filter_reported_ = true;
@@ -615,9 +619,13 @@ void HandleImpl::filter_failed() {
     return;
   }
   flush(false);
-  // AnyEvent reports EPROTO for every TLS failure except a system call's own errno.
+  // AnyEvent reports EPROTO for every TLS failure except a system call's own errno. A filter
+  // code that already means EPROTO (its category maps it there, as ae::tls::Error does) is kept,
+  // so the handler can still tell an expired certificate from a name mismatch.
   bool system = ec.category() == std::generic_category() || ec.category() == std::system_category();
-  raise(system ? ec : std::make_error_code(std::errc::protocol_error), std::move(message), true);
+  bool eproto = ec == std::errc::protocol_error;
+  raise(system || eproto ? ec : std::make_error_code(std::errc::protocol_error), std::move(message),
+        true);
 }
 
 // ---- connecting
@@ -755,12 +763,30 @@ void HandleImpl::set_timeout(TimeoutKind kind, double seconds) {
 
 void HandleImpl::timeout_reset(TimeoutKind kind) noexcept { activity_[kind] = loop_->now(); }
 
+void HandleImpl::close_timeout(double seconds) {
+  check_timeout(seconds);
+  close_timeout_ = seconds;
+  if (!destroyed_) rearm_timer();
+}
+
+void HandleImpl::filter_close_started() {
+  close_started_ = loop_->now();
+  rearm_timer();
+}
+
+double HandleImpl::close_deadline() const noexcept {
+  if (!filter_ || !filter_closing_ || close_timeout_ <= 0) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return std::max(close_started_, activity_[kReadTimeout]) + close_timeout_;
+}
+
 void HandleImpl::rearm_timer() {
   if (destroyed_ || failing_ || fd_ < 0 || connecting_) {
     if (timer_) timer_.stop();
     return;
   }
-  double next = std::numeric_limits<double>::infinity();
+  double next = close_deadline();
   for (int k = 0; k < 3; ++k) {
     if (period_[k] > 0) next = std::min(next, activity_[k] + period_[k]);
   }
@@ -794,6 +820,15 @@ void HandleImpl::on_timer() {
     }
     deliver_events();
     if (destroyed_ || failing_) return;
+  }
+  if (close_deadline() <= loop_->now() + kTimerSlack) {
+    raise(std::make_error_code(std::errc::timed_out),
+          std::string(filter_->name()) + ": the peer did not answer our close within " +
+              std::to_string(close_timeout_) +
+              " s: " + std::make_error_code(std::errc::timed_out).message(),
+          true);
+    deliver_events();
+    return;
   }
   rearm_timer();
   run_pending();

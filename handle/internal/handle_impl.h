@@ -95,6 +95,7 @@ class HandleImpl {
   void max_read_size(std::size_t n) noexcept { max_read_size_ = n; }
   void low_water_mark(std::size_t n) noexcept { low_water_mark_ = n; }
   void linger(double seconds) noexcept { linger_ = seconds; }
+  void close_timeout(double seconds);
   void peername(std::string name) { peername_ = std::move(name); }
 
   void push_read(Reader r, bool front);
@@ -156,6 +157,8 @@ class HandleImpl {
   void start_io();  // AnyEvent's _start: the fd is there and connected
   void stop_io() noexcept;
   void rearm_timer();
+  void filter_close_started();
+  double close_deadline() const noexcept;  // infinity when no filter close is awaited
   void retry(std::uint64_t generation);
   Function<void()> make_retry();
   void apply_sockopt(int level, int name, bool on) noexcept;
@@ -223,6 +226,8 @@ class HandleImpl {
   std::size_t max_read_size_ = 131072;
   std::size_t low_water_mark_ = 0;
   double linger_ = 3600;
+  double close_timeout_ = 30;
+  double close_started_ = 0;  // loop time our filter close went out
   std::string peername_;
 
   std::unique_ptr<StreamFilter> filter_;
