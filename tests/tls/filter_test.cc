@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/tls/support/contexts.h"
 #include "tests/tls/support/pki.h"
 #include "tls/error.h"
 
@@ -22,17 +23,9 @@ using tls::Error;
 using tls::Filter;
 using tls::Role;
 
-Context make(ContextOptions o) {
-  Result<Context> c = Context::create(std::move(o));
-  if (!c) throw std::runtime_error(c.message());
-  return *c;
-}
-
-Context server_ctx(const Issued& cert = pki().server) {
-  return make({.cert_file = cert.cert_file, .key_file = cert.key_file});
-}
-
-Context client_ctx() { return make({.ca_file = pki().ca.cert_file}); }
+Context make(ContextOptions o) { return make_context(std::move(o)); }
+Context server_ctx(const Issued& cert = pki().server) { return server_context(cert); }
+Context client_ctx() { return client_context(); }
 
 // Two filters back to back; pump() moves bytes until nothing moves.
 struct Wire {

@@ -25,6 +25,22 @@ bool certificate_alert(int alert) {
   }
 }
 
+// An alert's name; OpenSSL 3.0's table lacks the TLS 1.3 ones.
+std::string alert_name(int alert) {
+  switch (alert) {
+    case 109:
+      return "missing extension";
+    case 115:
+      return "unknown PSK identity";
+    case 116:
+      return "certificate required";
+    case 120:
+      return "no application protocol";
+    default:
+      return SSL_alert_desc_string_long(alert);
+  }
+}
+
 // The alert number behind an "…alert …" reason code, or -1.
 int alert_of(int reason) {
   if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) {
@@ -71,8 +87,7 @@ void Session::fail_from_openssl(int ssl_error) {
   }
   const std::string context = established ? "TLS error: " : "TLS handshake failed: ";
   if (int alert = alert_of(reason); alert >= 0) {
-    std::string m =
-        "the peer sent a fatal alert: " + std::string(SSL_alert_desc_string_long(alert));
+    std::string m = "the peer sent a fatal alert: " + alert_name(alert);
     if (certificate_alert(alert)) m += " (the peer rejected our certificate)";
     if (alert == SSL_AD_CERTIFICATE_REQUIRED) m += " (the peer requires a client certificate)";
     if (alert == SSL_AD_NO_RENEGOTIATION) m += " (the peer refused to renegotiate)";
