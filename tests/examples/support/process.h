@@ -96,7 +96,7 @@ struct Outcome {
 
 // Runs `argv` to completion (within `timeout`) with `stdin_data` as standard input.
 Outcome run(std::vector<std::string> argv, std::optional<std::string> stdin_data = {},
-        Seconds timeout = 30s);
+            Seconds timeout = 30s);
 
 // A TCP port on 127.0.0.1 that was free a moment ago, for peers that cannot report the port they
 // picked themselves (nginx, aiosmtpd, socat).
