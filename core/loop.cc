@@ -82,7 +82,8 @@ Io Loop::io(int fd, IoDir dir, Function<void()> cb) {
 }
 
 Timer Loop::timer(Seconds after, Function<void()> cb) {
-  return timer(after, Seconds(0), std::move(cb));
+  core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
+  return Timer(core_->make_timer(a, 0, std::move(cb)));
 }
 
 Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb) {

@@ -282,7 +282,7 @@ LoopCore::FdEntry& LoopCore::fd_entry(int fd) {
   return fds_[static_cast<std::size_t>(fd)];
 }
 
-IoNode* LoopCore::make_io(int fd, bool write, Function<void()> cb) {
+IoNode* LoopCore::make_io(int fd, bool write, Function<void()>&& cb) {
   if (fd < 0) throw std::invalid_argument("ae::io: negative fd " + std::to_string(fd));
   if (!cb) throw std::invalid_argument("ae::io: empty callback");
   FdEntry& e = fd_entry(fd);  // grow before allocating, so a failure leaks nothing
@@ -407,7 +407,7 @@ void LoopCore::queue_fd(FdEntry& e, std::uint32_t revents) {
 
 // ---- Timers -------------------------------------------------------------------------------------
 
-TimerNode* LoopCore::make_timer(MonoNs after, MonoNs interval, Function<void()> cb) {
+TimerNode* LoopCore::make_timer(MonoNs after, MonoNs interval, Function<void()>&& cb) {
   if (!cb) throw std::invalid_argument("ae::timer: empty callback");
   if (interval < 0) throw std::invalid_argument("ae::timer: negative interval");
   auto* n = new_node<TimerNode>(std::move(cb));
@@ -539,7 +539,7 @@ void LoopCore::unwatch_signal(int signum) noexcept {
   if (--signal_refs_[signum] == 0) signal_hub_unwatch(signal_slot_, signum);
 }
 
-SignalNode* LoopCore::make_signal(int signum, Function<void()> cb) {
+SignalNode* LoopCore::make_signal(int signum, Function<void()>&& cb) {
   if (signum < 1 || signum > kMaxSignal || signum == SIGKILL || signum == SIGSTOP) {
     throw std::invalid_argument("ae::signal: " + std::to_string(signum) +
                                 " is not a signal that can be caught");
@@ -564,7 +564,7 @@ void LoopCore::handle_signals() {
 
 // ---- Children -----------------------------------------------------------------------------------
 
-ChildNode* LoopCore::make_child(pid_t pid, Function<void(pid_t, int)> cb) {
+ChildNode* LoopCore::make_child(pid_t pid, Function<void(pid_t, int)>&& cb) {
   if (pid < 0) throw std::invalid_argument("ae::child: pid " + std::to_string(pid) + " < 0");
   if (!cb) throw std::invalid_argument("ae::child: empty callback");
   std::optional<int> kept;
@@ -665,7 +665,7 @@ void LoopCore::claim_kept_children() {
 
 // ---- Idle ---------------------------------------------------------------------------------------
 
-IdleNode* LoopCore::make_idle(Function<void()> cb) {
+IdleNode* LoopCore::make_idle(Function<void()>&& cb) {
   if (!cb) throw std::invalid_argument("ae::idle: empty callback");
   auto* n = new_node<IdleNode>(std::move(cb));
   idles_.push_back(n);

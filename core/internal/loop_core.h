@@ -42,17 +42,17 @@ class LoopCore final : public BackendHost {
   bool dead() const noexcept { return dead_; }
 
   // ---- Watchers ----
-  IoNode* make_io(int fd, bool write, Function<void()> cb);
+  IoNode* make_io(int fd, bool write, Function<void()>&& cb);
   void start_io(IoNode* n);
   void stop_io(IoNode* n) noexcept;
 
-  TimerNode* make_timer(MonoNs after, MonoNs interval, Function<void()> cb);
+  TimerNode* make_timer(MonoNs after, MonoNs interval, Function<void()>&& cb);
   void start_timer(TimerNode* n, MonoNs after, MonoNs interval);
   void stop_timer(TimerNode* n) noexcept;
 
-  SignalNode* make_signal(int signum, Function<void()> cb);
-  ChildNode* make_child(pid_t pid, Function<void(pid_t, int)> cb);
-  IdleNode* make_idle(Function<void()> cb);
+  SignalNode* make_signal(int signum, Function<void()>&& cb);
+  ChildNode* make_child(pid_t pid, Function<void(pid_t, int)>&& cb);
+  IdleNode* make_idle(Function<void()>&& cb);
 
   // The handle of `n` is gone: unlinks it and frees it now or after its running callback.
   static void release(WatcherNode* n) noexcept;

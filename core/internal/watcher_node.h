@@ -46,7 +46,7 @@ struct WatcherNode {
 };
 
 struct IoNode final : WatcherNode {
-  IoNode(LoopCore* l, int f, bool w, Function<void()> c)
+  IoNode(LoopCore* l, int f, bool w, Function<void()>&& c)
       : WatcherNode(Kind::kIo, l), fd(f), write(w), cb(std::move(c)) {}
   void invoke() override { cb(); }
 
@@ -58,7 +58,7 @@ struct IoNode final : WatcherNode {
 };
 
 struct TimerNode final : WatcherNode {
-  TimerNode(LoopCore* l, Function<void()> c) : WatcherNode(Kind::kTimer, l), cb(std::move(c)) {}
+  TimerNode(LoopCore* l, Function<void()>&& c) : WatcherNode(Kind::kTimer, l), cb(std::move(c)) {}
   void invoke() override { cb(); }
 
   MonoNs deadline = 0;
@@ -70,7 +70,7 @@ struct TimerNode final : WatcherNode {
 };
 
 struct SignalNode final : WatcherNode {
-  SignalNode(LoopCore* l, int s, Function<void()> c)
+  SignalNode(LoopCore* l, int s, Function<void()>&& c)
       : WatcherNode(Kind::kSignal, l), signum(s), cb(std::move(c)) {}
   void invoke() override { cb(); }
 
@@ -81,7 +81,7 @@ struct SignalNode final : WatcherNode {
 };
 
 struct ChildNode final : WatcherNode {
-  ChildNode(LoopCore* l, pid_t p, Function<void(pid_t, int)> c)
+  ChildNode(LoopCore* l, pid_t p, Function<void(pid_t, int)>&& c)
       : WatcherNode(Kind::kChild, l), pid(p), cb(std::move(c)) {}
   void invoke() override;  // delivers every status in `inbox`
 
@@ -93,7 +93,7 @@ struct ChildNode final : WatcherNode {
 };
 
 struct IdleNode final : WatcherNode {
-  IdleNode(LoopCore* l, Function<void()> c) : WatcherNode(Kind::kIdle, l), cb(std::move(c)) {}
+  IdleNode(LoopCore* l, Function<void()>&& c) : WatcherNode(Kind::kIdle, l), cb(std::move(c)) {}
   void invoke() override { cb(); }
 
   IdleNode* prev = nullptr;

@@ -74,6 +74,11 @@ class AsioBackend final : public Backend {
 
   std::string_view name() const noexcept override { return "asio"; }
   bool borrowed() const noexcept override { return owned_ == nullptr; }
+  // Asio registers descriptors edge-triggered. (Each async_wait it starts does re-arm with
+  // EPOLL_CTL_MOD, which re-checks readiness, but asking for one more dispatch after a dispatch
+  // that found events measured cheaper: in bench2's small server it cut epoll_wait calls per
+  // request from 0.75 to 0.56 and epoll_ctl from 0.38 to 0.19, because the posted dispatch
+  // usually finds the next events without a wait in Asio's reactor.)
   bool edge_triggered() const noexcept override { return true; }
   asio::io_context& io() noexcept { return state_->io; }
 
