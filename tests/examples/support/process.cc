@@ -142,7 +142,11 @@ std::unique_ptr<Process> Process::start_server(std::string_view name,
   if (!ok || !first.starts_with(kPrefix) || colon == std::string::npos) {
     throw std::runtime_error(std::string(name) + " did not start: " + p->out_ + p->err_);
   }
-  p->port_ = static_cast<std::uint16_t>(std::stoi(first.substr(colon + 1)));
+  // A unix-domain server says "unix/:PATH"; it has no port.
+  std::string port = first.substr(colon + 1);
+  if (!port.empty() && port.find_first_not_of("0123456789") == std::string::npos) {
+    p->port_ = static_cast<std::uint16_t>(std::stoi(port));
+  }
   return p;
 }
 

@@ -57,7 +57,8 @@ class Process {
   pid_t pid() const { return pid_; }
   const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }
-  // For a server started by start_server: the port it listens on and "127.0.0.1:PORT".
+  // For a server started by start_server: the port it listens on (0 for a unix-domain socket)
+  // and "127.0.0.1:PORT".
   std::uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
