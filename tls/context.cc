@@ -384,14 +384,14 @@ Result<Context> Context::create(ContextOptions o) {
 
   SSL_CTX_set_min_proto_version(ctx, tls_internal::proto_version(o.min_version));
   SSL_CTX_set_max_proto_version(ctx, tls_internal::proto_version(o.max_version));
-  // Renegotiation is refused both ways (the info callback reports attempts); memory BIOs make
+  // Renegotiation is refused both ways (the message callback reports attempts); memory BIOs make
   // partial writes and moving buffers irrelevant, and read-ahead would swallow the plain bytes
   // that follow a close_notify (stoptls).
   SSL_CTX_set_options(ctx, SSL_OP_ALL | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   if (o.allow_unexpected_eof) SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_read_ahead(ctx, 0);
-  SSL_CTX_set_info_callback(ctx, tls_internal::info_callback);
+  SSL_CTX_set_msg_callback(ctx, tls_internal::message_callback);
 
   if (!o.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx, o.cipher_list.c_str()) != 1) {
     return tls_internal::config_error(Error::kInternal, "cipher_list \"" + o.cipher_list + "\"");

@@ -394,6 +394,36 @@ TEST(FilterTest, ASecondConnectionResumesTheCachedSession) {
   EXPECT_EQ(client.cached_sessions(), 0u);
 }
 
+// A raw OpenSSL peer asks for renegotiation (TLS 1.2): the ae side refuses and says so.
+void expect_refused(Filter& asking, Filter& asked, Buffer& asked_in) {
+  SSL_clear_options(asking.native(), SSL_OP_NO_RENEGOTIATION);  // now a plain OpenSSL peer
+  ASSERT_EQ(SSL_renegotiate(asking.native()), 1);
+  SSL_do_handshake(asking.native());
+  Buffer request;
+  asking.take_output(request);
+  ASSERT_FALSE(request.empty());
+  asked.receive(request.view());
+  asked.read(asked_in);
+  EXPECT_EQ(asked.error(), Error::kRenegotiation) << asked.error_message();
+  EXPECT_NE(asked.error_message().find("renegotiation"), std::string::npos);
+}
+
+TEST(FilterTest, AClientAskingToRenegotiateIsRefused) {
+  Context tls12 = make({.max_version = tls::Version::kTls1_2, .ca_file = pki().ca.cert_file});
+  Wire w(tls12, server_ctx());
+  w.pump();
+  ASSERT_TRUE(w.client.established()) << w.client.error_message();
+  expect_refused(w.client, w.server, w.server_in);
+}
+
+TEST(FilterTest, AServerAskingToRenegotiateIsRefused) {
+  Context tls12 = make({.max_version = tls::Version::kTls1_2, .ca_file = pki().ca.cert_file});
+  Wire w(tls12, server_ctx());
+  w.pump();
+  ASSERT_TRUE(w.client.established()) << w.client.error_message();
+  expect_refused(w.server, w.client, w.client_in);
+}
+
 TEST(FilterTest, AnEmptyContextIsAProgrammerError) {
   EXPECT_THROW(Filter(Context(), Role::kConnect), std::invalid_argument);
 }

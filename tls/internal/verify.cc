@@ -131,11 +131,15 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
   return ok ? 1 : 0;
 }
 
-void info_callback(const SSL* ssl, int where, int) {
-  if ((where & SSL_CB_HANDSHAKE_START) == 0) return;
+void message_callback(int write_p, int, int content_type, const void* buf, std::size_t len,
+                      SSL* ssl, void*) {
+  // A handshake record arriving on an established TLS 1.2 (or older) session is a renegotiation
+  // (a ClientHello, or a server's HelloRequest). OpenSSL refuses it with a warning and carries
+  // on; the peer then usually gives up without saying why, so it is reported here. TLS 1.3 hides
+  // record types, and has no renegotiation.
+  if (write_p != 0 || content_type != SSL3_RT_HEADER || len < 1) return;
+  if (static_cast<const unsigned char*>(buf)[0] != SSL3_RT_HANDSHAKE) return;
   Session* s = Session::of(ssl);
-  // A handshake starting on an established TLS 1.2 (or older) session is a renegotiation; TLS 1.3
-  // has none (its post-handshake messages, such as KeyUpdate, also signal here).
   if (s != nullptr && s->established && SSL_version(ssl) < TLS1_3_VERSION) s->renegotiating = true;
 }
 
