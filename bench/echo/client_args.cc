@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "bench/common/measure.h"
 #include "bench/common/result.h"
 
 namespace ae::bench {
@@ -24,8 +25,20 @@ std::string echo_line(std::int64_t i) {
   return "echo benchmark request " + std::to_string(i) + "\n";
 }
 
-double per_request_us(double seconds, std::int64_t requests) {
-  return seconds * 1e6 / static_cast<double>(requests);
+void measure_requests(const EchoArgs& args, std::string_view name, std::string_view comment,
+                      const std::function<void()>& requests) {
+  double wall = seconds_now(), cpu = cpu_seconds_now();
+  requests();
+  wall = seconds_now() - wall;
+  cpu = cpu_seconds_now() - cpu;
+  const double per_request = 1e6 / static_cast<double>(args.connects);
+  Result()
+      .set("name", name)
+      .set("connects", args.connects)
+      .set("wall", wall * per_request, 1)
+      .set("cpu", cpu * per_request, 1)
+      .set("comment", comment)
+      .print();
 }
 
 }  // namespace ae::bench

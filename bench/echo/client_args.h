@@ -1,4 +1,5 @@
-// The command line every echo benchmark client shares, and the line each request sends.
+// What every echo benchmark client shares: its command line, the line each request sends, and
+// the measurement and result line.
 //
 // Example:
 //   ae::bench::EchoArgs args = ae::bench::parse_echo_args(argc, argv, "echo_blocking", 0);
@@ -6,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +28,10 @@ EchoArgs parse_echo_args(int argc, char** argv, std::string_view usage, int mode
 // The line request `i` sends (with its "\n"); the server must send it back unchanged.
 std::string echo_line(std::int64_t i);
 
-// Microseconds per request from a total in seconds.
-double per_request_us(double seconds, std::int64_t requests);
+// Runs `requests` (which makes args.connects requests), timing it by the wall clock and by this
+// process's CPU time, and prints the result line: name, connects, wall and cpu in microseconds
+// per request, comment.
+void measure_requests(const EchoArgs& args, std::string_view name, std::string_view comment,
+                      const std::function<void()>& requests);
 
 }  // namespace ae::bench

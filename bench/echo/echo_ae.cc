@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "bench/common/measure.h"
 #include "bench/common/result.h"
 #include "bench/echo/client_args.h"
 #include "core/condvar.h"
@@ -143,19 +142,14 @@ int main(int argc, char** argv) {
     } else {
       requests = std::make_unique<SocketRequests>(args, done);
     }
-    double wall = ae::bench::seconds_now(), cpu = ae::bench::cpu_seconds_now();
-    requests->start();
-    std::string error = done.recv();
-    wall = ae::bench::seconds_now() - wall;
-    cpu = ae::bench::cpu_seconds_now() - cpu;
-    if (!error.empty()) throw std::runtime_error(error);
-    ae::bench::Result()
-        .set("name", "ae/" + style + "/" + model)
-        .set("connects", args.connects)
-        .set("wall", ae::bench::per_request_us(wall, args.connects), 1)
-        .set("cpu", ae::bench::per_request_us(cpu, args.connects), 1)
-        .set("comment", style == "handle" ? "ae::Handle(host, port) + push_write + push_read(line)"
-                                          : "ae::tcp_connect + write(2) + ae::io + read(2)")
-        .print();
+    ae::bench::measure_requests(args, "ae/" + style + "/" + model,
+                                style == "handle"
+                                    ? "ae::Handle(host, port) + push_write + push_read(line)"
+                                    : "ae::tcp_connect + write(2) + ae::io + read(2)",
+                                [&] {
+                                  requests->start();
+                                  std::string error = done.recv();
+                                  if (!error.empty()) throw std::runtime_error(error);
+                                });
   });
 }

@@ -13,7 +13,6 @@
 #include <string>
 #include <system_error>
 
-#include "bench/common/measure.h"
 #include "bench/common/result.h"
 #include "bench/echo/client_args.h"
 
@@ -51,16 +50,9 @@ int main(int argc, char** argv) {
     if (::inet_pton(AF_INET, args.host.c_str(), &to.sin_addr) != 1) {
       throw std::invalid_argument("HOST: not an IPv4 address");
     }
-    double wall = ae::bench::seconds_now(), cpu = ae::bench::cpu_seconds_now();
-    for (std::int64_t i = 0; i < args.connects; ++i) request(to, i);
-    wall = ae::bench::seconds_now() - wall;
-    cpu = ae::bench::cpu_seconds_now() - cpu;
-    ae::bench::Result()
-        .set("name", "blocking")
-        .set("connects", args.connects)
-        .set("wall", ae::bench::per_request_us(wall, args.connects), 1)
-        .set("cpu", ae::bench::per_request_us(cpu, args.connects), 1)
-        .set("comment", "socket + connect + write + read + close, blocking")
-        .print();
+    ae::bench::measure_requests(args, "blocking",
+                                "socket + connect + write + read + close, blocking", [&] {
+                                  for (std::int64_t i = 0; i < args.connects; ++i) request(to, i);
+                                });
   });
 }

@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "bench/common/measure.h"
 #include "bench/common/result.h"
 #include "bench/echo/client_args.h"
 
@@ -90,20 +89,14 @@ int main(int argc, char** argv) {
     if (uv_ip4_addr(args.host.c_str(), args.port, &c.to) != 0) {
       throw std::invalid_argument("HOST: not an IPv4 address");
     }
-    double wall = ae::bench::seconds_now(), cpu = ae::bench::cpu_seconds_now();
-    start(&c);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    wall = ae::bench::seconds_now() - wall;
-    cpu = ae::bench::cpu_seconds_now() - cpu;
-    if (!c.error.empty()) throw std::runtime_error(c.error);
-    if (c.done != c.connects) throw std::runtime_error("the loop ended early");
+    ae::bench::measure_requests(args, "libuv",
+                                "uv_tcp_connect + uv_write + uv_read_start + uv_close", [&] {
+                                  start(&c);
+                                  uv_run(&loop, UV_RUN_DEFAULT);
+                                  if (!c.error.empty()) throw std::runtime_error(c.error);
+                                  if (c.done != c.connects)
+                                    throw std::runtime_error("the loop ended early");
+                                });
     uv_loop_close(&loop);
-    ae::bench::Result()
-        .set("name", "libuv")
-        .set("connects", args.connects)
-        .set("wall", ae::bench::per_request_us(wall, args.connects), 1)
-        .set("cpu", ae::bench::per_request_us(cpu, args.connects), 1)
-        .set("comment", "uv_tcp_connect + uv_write + uv_read_start + uv_close")
-        .print();
   });
 }
