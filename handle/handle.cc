@@ -26,9 +26,15 @@ Handle::Handle(int fd, Options options) {
   }
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0 && (flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  auto impl = std::make_unique<HandleImpl>(this, std::move(options));
-  impl->adopt_fd(fd, is_socket);
-  impl_ = impl.release();
+  // impl_ is set first: adopt_fd runs the `tls` factory, which may look at this Handle (its
+  // peername, for SNI and verification).
+  impl_ = new HandleImpl(this, std::move(options));
+  try {
+    impl_->adopt_fd(fd, is_socket);
+  } catch (...) {
+    delete std::exchange(impl_, nullptr);
+    throw;
+  }
 }
 
 Handle::Handle(std::string_view host, std::string_view service, Options options) {
