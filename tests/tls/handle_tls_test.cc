@@ -59,6 +59,19 @@ TEST_P(HandleTlsTest, ClientAndServerTalkOverTls) {
   EXPECT_EQ(ce.errors, 0);
 }
 
+TEST_P(HandleTlsTest, AnFdHandlesTlsFactorySeesItsPeername) {
+  auto [c, s] = tcp_pair();
+  Events se, ce;
+  Handle server(s, record(se, {.tls = tls::accept(server_context())}));
+  // The factory runs inside the constructor; it must already see this Handle's peername.
+  Handle client(c, record(ce, {.peername = "localhost", .tls = tls::connect(client_context())}));
+  record_starttls(ce, client);
+  ASSERT_TRUE(run_until([&] { return ce.starttls > 0; }));
+  EXPECT_TRUE(ce.starttls_ok) << ce.starttls_message;
+  EXPECT_EQ(tls::Filter::of(client.filter())->peername(), "localhost");
+  EXPECT_EQ(tls::Filter::of(client.filter())->server_name(), "localhost");
+}
+
 TEST_P(HandleTlsTest, EveryReadTypeWorksThroughTls) {
   HandleServer server([] { return Handle::Options{.tls = tls::accept(server_context())}; },
                       [](Handle& h) {
