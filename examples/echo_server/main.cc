@@ -96,11 +96,11 @@ class EchoServer {
               if (ec == std::errc::no_space_on_device) {
                 drop(id, too_long());
               } else if (ec == std::errc::broken_pipe && !h.rbuf().empty()) {
-                // End-of-file in the middle of a line. A line server cannot echo half a line;
-                // it says so rather than dropping the bytes without a word.
-                drop(id, "closed in the middle of a line; its last " +
-                             std::to_string(h.rbuf().size()) +
-                             " bytes had no end-of-line and were not echoed");
+                // The client went away with bytes still unechoed: the end of a line that never
+                // came (end-of-file with a line reader queued), or lines it no longer waited for
+                // (a write to a closed socket). Say so rather than drop them without a word.
+                drop(id, "closed by the client with " + std::to_string(h.rbuf().size()) +
+                             " received bytes not echoed (" + std::string(message) + ")");
               } else {
                 drop(id, std::string(message));
               }
