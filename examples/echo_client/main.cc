@@ -35,7 +35,8 @@ constexpr const char* kUsage =
     "comes back unchanged.\n"
     "  HOST:PORT           the echo server ([::1]:PORT for IPv6, unix/:PATH for a unix socket)\n"
     "  -n, --connections N send the lines over N connections at once (default 1)\n"
-    "  -t, --timeout SEC   give up when a connection is silent this long (default 10)\n"
+    "  -t, --timeout SEC   give up when a connect or a connection is silent this long\n"
+    "                      (default 10)\n"
     "  -q, --quiet         print only the summary\n";
 
 struct Config {
@@ -57,6 +58,8 @@ class EchoConnection {
     handle_ = ae::Handle(
         config.host, config.service,
         {
+            // The timeout bounds each connect attempt too (an address that never answers).
+            .on_prepare = [this](ae::Handle&) { return ae::Seconds(config_.timeout); },
             // With no lines at all, connecting is the whole test.
             .on_connect =
                 [this](ae::Handle&, const ae::SocketAddress&, ae::Function<void()>) {
