@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/client.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
@@ -208,6 +209,14 @@ TEST(EchoClientTest, ARefusedConnectIsReported) {
   Outcome r = run({example("echo_client"), "127.0.0.1:" + std::to_string(free_port()), "x"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("connect:"), std::string::npos) << r.err;
+}
+
+TEST(EchoClientTest, AnAddressThatNeverAnswersTimesOutConnecting) {
+  BlackHole hole;
+  Outcome r = run({example("echo_client"), "-t", "0.3", hole.address(), "x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("connect: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
 }
 
 TEST(EchoClientTest, ASilentServerTimesOut) {

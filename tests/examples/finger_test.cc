@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/client.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
@@ -74,6 +75,13 @@ TEST(FingerTest, AStalledServerTimesOut) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "no complete answer within 0.3 seconds")) << r.err;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(FingerTest, AnAddressThatNeverAnswersTimesOut) {
+  BlackHole hole;
+  Outcome r = run({example("finger"), "--timeout", "0.3", "who@" + hole.address()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "no complete answer within 0.3 seconds")) << r.err;
 }
 
 TEST(FingerTest, AHugeReplyIsCutOffAndSaysSo) {

@@ -2,9 +2,11 @@
 // corner forms, and servers that lie, stall, flood or reset.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <string>
 
+#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
 
@@ -130,6 +132,16 @@ TEST(HttpGetTest, AClosedPortIsAConnectError) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;
   EXPECT_TRUE(contains(r.err, "refused")) << r.err;
+}
+
+TEST(HttpGetTest, AnAddressThatNeverAnswersTimesOutConnecting) {
+  BlackHole hole;
+  auto start = std::chrono::steady_clock::now();
+  Outcome r = run({example("http_get"), "--connect-timeout", "0.3", "http://" + hole.address()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "timed out")) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(HttpGetTest, FailGivesExitStatus3ForErrorStatuses) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
 
@@ -233,6 +234,16 @@ TEST(SmtpClientTest, AClosedPortIsAConnectError) {
                   "x\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;
+}
+
+TEST(SmtpClientTest, AServerThatNeverAnswersTheConnectTimesOut) {
+  BlackHole hole;
+  Outcome r = run({example("smtp_client"), "--timeout", "0.3", "--server", hole.address(), "--from",
+                   "a@b", "--to", "c@d"},
+                  "x\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "timed out")) << r.err;
 }
 
 TEST(SmtpClientTest, HeaderAndCommandInjectionAreUsageErrors) {
