@@ -65,7 +65,7 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
 }  // namespace
 
 Issued Pki::issue(const std::string& name, const CertSpec& spec, const Issued* issuer) {
-  PkeyPtr key(EVP_EC_gen("P-256"));
+  PkeyPtr key(spec.rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
   check(key != nullptr, "EC key");
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
@@ -151,6 +151,8 @@ Pki::Pki(std::string d) : dir(std::move(d)) {
   sni_a = issue("sni_a", {.cn = "a.test", .dns = {"a.test"}}, &ca);
   sni_b = issue("sni_b", {.cn = "b.test", .dns = {"b.test"}}, &ca);
   wildcard = issue("wildcard", {.cn = "wild", .dns = {"*.wild.test"}}, &ca);
+  rsa_server = issue("rsa_server",
+                     {.cn = "localhost", .dns = local_dns, .ips = local_ips, .rsa = true}, &ca);
 
   PkeyPtr key = read_key(server.key_pem);
   BioPtr ebio(BIO_new(BIO_s_mem()));
@@ -161,6 +163,30 @@ Pki::Pki(std::string d) : dir(std::move(d)) {
   write_file(encrypted_key_file, bio_text(ebio.get()));
   combined_file = dir + "/server-combined.pem";
   write_file(combined_file, server.cert_pem + ca.cert_pem + server.key_pem);
+}
+
+std::string Pki::crl(const Issued& issuer, const std::vector<const Issued*>& revoked) const {
+  X509Ptr issuer_cert = read_cert(issuer.cert_pem);
+  PkeyPtr issuer_key = read_key(issuer.key_pem);
+  std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>> crl(X509_CRL_new());
+  X509_CRL_set_version(crl.get(), 1);
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer_cert.get()));
+  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> now(X509_gmtime_adj(nullptr, -60));
+  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> next(X509_gmtime_adj(nullptr, 86400));
+  X509_CRL_set1_lastUpdate(crl.get(), now.get());
+  X509_CRL_set1_nextUpdate(crl.get(), next.get());
+  for (const Issued* r : revoked) {
+    X509Ptr cert = read_cert(r->cert_pem);
+    X509_REVOKED* entry = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(cert.get()));
+    X509_REVOKED_set_revocationDate(entry, now.get());
+    X509_CRL_add0_revoked(crl.get(), entry);
+  }
+  X509_CRL_sort(crl.get());
+  check(X509_CRL_sign(crl.get(), issuer_key.get(), EVP_sha256()) > 0, "sign the CRL");
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509_CRL(bio.get(), crl.get());
+  return bio_text(bio.get());
 }
 
 const Pki& pki() {

@@ -25,6 +25,7 @@ struct CertSpec {
   long valid_until = 86400 * 30;
   bool ca = false;
   bool client = false;  // extendedKeyUsage clientAuth (else serverAuth)
+  bool rsa = false;     // an RSA 2048 key instead of EC P-256
 };
 
 class Pki {
@@ -34,20 +35,23 @@ class Pki {
 
   // Issues a certificate signed by `issuer` (self-signed when null), with an EC P-256 key.
   Issued issue(const std::string& name, const CertSpec& spec, const Issued* issuer);
+  // A CRL from `issuer` (PEM) that revokes `revoked`.
+  std::string crl(const Issued& issuer, const std::vector<const Issued*>& revoked) const;
 
   std::string dir;
-  Issued ca;                       // "ae test CA"
-  Issued other_ca;                 // a CA the tests never trust
-  Issued server;                   // localhost, 127.0.0.1, ::1
-  Issued expired;                  // the same names, expired yesterday
-  Issued not_yet_valid;            // the same names, valid from tomorrow
-  Issued wrong_name;               // wrong.example only
-  Issued untrusted;                // localhost, signed by other_ca
-  Issued self_signed;              // localhost, self-signed
-  Issued client;                   // a client certificate from ca
-  Issued sni_a;                    // a.test
-  Issued sni_b;                    // b.test
-  Issued wildcard;                 // *.wild.test
+  Issued ca;             // "ae test CA"
+  Issued other_ca;       // a CA the tests never trust
+  Issued server;         // localhost, 127.0.0.1, ::1
+  Issued expired;        // the same names, expired yesterday
+  Issued not_yet_valid;  // the same names, valid from tomorrow
+  Issued wrong_name;     // wrong.example only
+  Issued untrusted;      // localhost, signed by other_ca
+  Issued self_signed;    // localhost, self-signed
+  Issued client;         // a client certificate from ca
+  Issued sni_a;          // a.test
+  Issued sni_b;          // b.test
+  Issued wildcard;       // *.wild.test
+  Issued rsa_server;     // localhost with an RSA key (for the DHE cipher suites of TLS 1.2)
   std::string encrypted_key_file;  // server's key encrypted with "secret"
   std::string combined_file;       // server's certificate, chain (ca) and key in one PEM file
 };
