@@ -16,6 +16,7 @@
 //
 // Exit status: 0 when every query got an answer, 1 when any failed (each failure is reported on
 // stderr), 2 for a bad command line.
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -88,14 +89,14 @@ class FingerQuery {
   // takes more (a user name can be anything the command line holds).
   void write_request() {
     while (written_ < request_.size()) {
-      ssize_t n = ::write(fd_, request_.data() + written_, request_.size() - written_);
+      ssize_t n = ::send(fd_, request_.data() + written_, request_.size() - written_, MSG_NOSIGNAL);
       if (n > 0) {
         written_ += static_cast<std::size_t>(n);
       } else if (errno == EAGAIN || errno == EINTR) {
         if (!writer_) writer_ = ae::io(fd_, ae::kWrite, [this] { write_request(); });
         return;
       } else {
-        return finish("write: " + std::error_code(errno, std::generic_category()).message());
+        return finish("send: " + std::error_code(errno, std::generic_category()).message());
       }
     }
     writer_.reset();
