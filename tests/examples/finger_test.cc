@@ -122,6 +122,18 @@ TEST(FingerTest, AResetAfterPartOfTheAnswerShowsThePartAndTheError) {
   EXPECT_TRUE(contains(r.err, "reset by peer")) << r.err;
 }
 
+// The server closes on a query over 1 KiB, with most of it unread: the client sees a reset (or a
+// broken pipe, if it is still writing) and says so; no SIGPIPE kills it.
+TEST(FingerTest, AQueryTheServerRefusesEndsWithAnErrorNotASignal) {
+  auto server = Process::start_server("finger_server");
+  Outcome r = run({example("finger"), std::string(100000, 'u') + "@" + server->address()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "finger: ..." + std::string(60 - server->address().size() - 1, 'u') +
+                                  "@" + server->address() + ": "))
+      << r.err;
+  EXPECT_TRUE(server->wait_for_err("query longer than 1024 bytes"));
+}
+
 TEST(FingerTest, ArgumentsThatAreNotUserAtHostAreUsageErrors) {
   for (const char* bad : {"nohost", "user@", "user@[::1"}) {
     Outcome r = run({example("finger"), bad});
