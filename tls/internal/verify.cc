@@ -75,7 +75,12 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
   try {
     if (!ok) {
       int e = X509_STORE_CTX_get_error(store);
-      note(*s, e, depth, cert, reason_for(e), X509_verify_cert_error_string(e));
+      tls::Error reason = reason_for(e);
+      std::string detail = X509_verify_cert_error_string(e);
+      if (reason == tls::Error::kUnknownCa) {
+        detail = "the certificate is not signed by a trusted CA (" + detail + ")";
+      }
+      note(*s, e, depth, cert, reason, std::move(detail));
     }
     if (ok && depth == 0 && o.verify_peername.enabled()) {
       if (s->peername.empty()) {
