@@ -1,10 +1,10 @@
 // The registry of named read and write types (AnyEvent's register_read_type /
 // register_write_type), with the built-in types registered under their AnyEvent names.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <cstdint>
 #include <string>
 
 #include "handle/handle.h"
