@@ -271,19 +271,24 @@ TEST(ContextTest, DhParametersComeFromANameAFileOrNowhere) {
 
 // ---- trust -------------------------------------------------------------------------------------
 
-TEST(ContextTest, TrustComesFromPemTextOrAHashedDirectory) {
-  Context server = server_context();
-  EXPECT_TRUE(handshake(make_context({.ca_cert = pki().ca.cert_pem}), server)->established());
-
+// An OpenSSL hashed CA directory (as `openssl rehash` makes) holding the test CA.
+std::string hashed_ca_dir() {
   std::string dir = tmp("capath");
   ::mkdir(dir.c_str(), 0700);
-  X509* ca =
-      PEM_read_bio_X509(BIO_new_mem_buf(pki().ca.cert_pem.data(), -1), nullptr, nullptr, nullptr);
+  BIO* bio = BIO_new_mem_buf(pki().ca.cert_pem.data(), -1);
+  X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
   char name[32];
   std::snprintf(name, sizeof name, "/%08lx.0", X509_subject_name_hash(ca));
   X509_free(ca);
+  BIO_free(bio);
   write_file(dir + name, pki().ca.cert_pem);
-  auto c = handshake(make_context({.ca_path = dir}), server);
+  return dir;
+}
+
+TEST(ContextTest, TrustComesFromPemTextOrAHashedDirectory) {
+  Context server = server_context();
+  EXPECT_TRUE(handshake(make_context({.ca_cert = pki().ca.cert_pem}), server)->established());
+  auto c = handshake(make_context({.ca_path = hashed_ca_dir()}), server);
   EXPECT_TRUE(c->established()) << c->error_message();
 }
 
@@ -304,9 +309,14 @@ struct ScopedEnv {
   std::optional<std::string> old_;
 };
 
-TEST(ContextTest, AeCaFileIsTheDefaultTrust) {
+TEST(ContextTest, TheEnvironmentGivesTheDefaultTrust) {
   {
     ScopedEnv env("AE_CA_FILE", pki().ca.cert_file);
+    auto c = handshake(make_context({}), server_context());
+    EXPECT_TRUE(c->established()) << c->error_message();
+  }
+  {
+    ScopedEnv env("AE_CA_PATH", hashed_ca_dir());
     auto c = handshake(make_context({}), server_context());
     EXPECT_TRUE(c->established()) << c->error_message();
   }

@@ -396,6 +396,22 @@ HandleServer deaf_server() {
                       });
 }
 
+TEST_P(HandleTlsTest, ResettlsDropsTheSessionWithoutAClose) {
+  Events se;
+  HandleServer server(
+      [&] { return record(se, {.tls = tls::accept(server_context())}); },
+      [](Handle& h) { h.push_read(line, [](Handle&, std::string, std::string) {}); });
+  Events ce;
+  Handle client("localhost", server.service(), record(ce, {.tls = tls::connect(client_context())}));
+  record_starttls(ce, client);
+  ASSERT_TRUE(run_until([&] { return ce.starttls > 0; }));
+  client.resettls();
+  EXPECT_EQ(client.filter(), nullptr);
+  client.push_write("plain now\n");  // not TLS: the server's session cannot read it
+  ASSERT_TRUE(run_until([&] { return se.errors > 0; }));
+  EXPECT_EQ(se.error, tls::Error::kBadRecord) << se.error_message;
+}
+
 TEST_P(HandleTlsTest, StoptlsGivesUpOnAPeerThatNeverAnswers) {
   HandleServer server = deaf_server();
   Events ce;
