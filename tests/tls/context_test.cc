@@ -19,6 +19,7 @@
 
 #include "tests/tls/support/contexts.h"
 #include "tests/tls/support/pki.h"
+#include "tests/tls/support/wire.h"
 #include "tls/error.h"
 #include "tls/filter.h"
 
@@ -39,27 +40,15 @@ void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::trunc) << text;
 }
 
-// Handshakes a client against a server in memory; returns the client (established or failed).
+// Handshakes a client against a server in memory; returns the client (established or failed),
+// and the server through `server_out`.
 std::unique_ptr<Filter> handshake(const Context& client, const Context& server,
                                   std::string peername = "localhost",
                                   std::unique_ptr<Filter>* server_out = nullptr) {
-  auto c = std::make_unique<Filter>(client, Role::kConnect, std::move(peername));
-  auto s = std::make_unique<Filter>(server, Role::kAccept);
-  c->start();
-  s->start();
-  Buffer app;
-  for (int i = 0; i < 20; ++i) {
-    Buffer a, b;
-    c->take_output(a);
-    s->take_output(b);
-    if (a.empty() && b.empty()) break;
-    if (!a.empty()) s->receive(a.view());
-    if (!b.empty()) c->receive(b.view());
-    c->read(app);
-    s->read(app);
-  }
-  if (server_out != nullptr) *server_out = std::move(s);
-  return c;
+  Wire w(client, server, std::move(peername));
+  w.pump();
+  if (server_out != nullptr) *server_out = std::move(w.server_filter);
+  return std::move(w.client_filter);
 }
 
 // ---- certificates and keys ---------------------------------------------------------------------

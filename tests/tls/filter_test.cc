@@ -12,6 +12,7 @@
 
 #include "tests/tls/support/contexts.h"
 #include "tests/tls/support/pki.h"
+#include "tests/tls/support/wire.h"
 #include "tls/error.h"
 
 namespace ae::testing {
@@ -26,33 +27,6 @@ using tls::Role;
 Context make(ContextOptions o) { return make_context(std::move(o)); }
 Context server_ctx(const Issued& cert = pki().server) { return server_context(cert); }
 Context client_ctx() { return client_context(); }
-
-// Two filters back to back; pump() moves bytes until nothing moves.
-struct Wire {
-  Wire(const Context& client_ctx, const Context& server_ctx, std::string peername = "localhost")
-      : client(client_ctx, Role::kConnect, std::move(peername)), server(server_ctx, Role::kAccept) {
-    client.start();
-    server.start();
-  }
-
-  void pump() {
-    for (int round = 0; round < 100; ++round) {
-      Buffer c2s, s2c;
-      client.take_output(c2s);
-      server.take_output(s2c);
-      if (!c2s.empty()) server.receive(c2s.view());
-      if (!s2c.empty()) client.receive(s2c.view());
-      std::size_t got = server.read(server_in) + client.read(client_in);
-      if (c2s.empty() && s2c.empty() && got == 0) return;
-    }
-    FAIL() << "the filters never settled";
-  }
-
-  Filter client;
-  Filter server;
-  Buffer client_in;
-  Buffer server_in;
-};
 
 TEST(FilterTest, HandshakeThenDataBothWays) {
   Wire w(client_ctx(), server_ctx());

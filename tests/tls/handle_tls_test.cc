@@ -26,15 +26,7 @@ HandleServer echo_server(const tls::Context& ctx) {
                       [](Handle& h) {
                         h.on_error([](Handle&, bool, std::error_code, std::string_view) {});
                         h.on_eof([](Handle&) {});
-                        h.on_read([](Handle& h) {
-                          std::string_view data = h.rbuf().view();
-                          std::size_t nl;
-                          while ((nl = data.find('\n')) != std::string_view::npos) {
-                            h.push_write("echo: " + std::string(data.substr(0, nl + 1)));
-                            data.remove_prefix(nl + 1);
-                          }
-                          h.rbuf().consume(h.rbuf().size() - data.size());
-                        });
+                        h.on_read(echo_lines());
                       });
 }
 

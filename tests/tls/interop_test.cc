@@ -139,19 +139,9 @@ struct AeServer {
       : server([this, ctx] { return record(e, {.tls = tls::accept(ctx)}); },
                [this](Handle& h) {
                  record_starttls(e, h);
-                 h.on_read([this](Handle& h) {
-                   received += h.rbuf().view();
-                   std::string_view data = h.rbuf().view();
-                   std::size_t nl;
-                   while ((nl = data.find('\n')) != std::string_view::npos) {
-                     h.push_write("echo: " + std::string(data.substr(0, nl + 1)));
-                     data.remove_prefix(nl + 1);
-                   }
-                   h.rbuf().consume(h.rbuf().size() - data.size());
-                 });
+                 h.on_read(echo_lines());
                }) {}
   Events e;
-  std::string received;
   HandleServer server;
 };
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/tls/support/contexts.h"
+#include "tests/tls/support/wire.h"
 #include "tls/filter.h"
 
 // OpenSSL is not built with ThreadSanitizer, so TSan cannot see the atomic reference counts that
@@ -23,22 +24,9 @@ namespace {
 
 // Handshakes a client and a server filter in memory; true when both finished.
 bool handshake(const tls::Context& client_ctx, const tls::Context& server_ctx) {
-  tls::Filter client(client_ctx, tls::Role::kConnect, "localhost");
-  tls::Filter server(server_ctx, tls::Role::kAccept);
-  client.start();
-  server.start();
-  Buffer app;
-  for (int i = 0; i < 20; ++i) {
-    Buffer a, b;
-    client.take_output(a);
-    server.take_output(b);
-    if (a.empty() && b.empty()) break;
-    if (!a.empty()) server.receive(a.view());
-    if (!b.empty()) client.receive(b.view());
-    client.read(app);
-    server.read(app);
-  }
-  return client.established() && server.established();
+  Wire w(client_ctx, server_ctx);
+  w.pump();
+  return w.client.established() && w.server.established();
 }
 
 TEST(ThreadsTest, SessionsOnManyThreadsShareOneContext) {

@@ -29,6 +29,18 @@ void record_stoptls(Events& e, Handle& h) {
   h.on_stoptls([&e](Handle&) { ++e.stoptls; });
 }
 
+Handle::Callback echo_lines() {
+  return [](Handle& h) {
+    std::string_view data = h.rbuf().view();
+    std::size_t nl;
+    while ((nl = data.find('\n')) != std::string_view::npos) {
+      h.push_write("echo: " + std::string(data.substr(0, nl + 1)));
+      data.remove_prefix(nl + 1);
+    }
+    h.rbuf().consume(h.rbuf().size() - data.size());
+  };
+}
+
 HandleServer::HandleServer(std::function<Handle::Options()> options,
                            std::function<void(Handle&)> setup)
     : options_(std::move(options)), setup_(std::move(setup)) {

@@ -33,6 +33,9 @@ void record_starttls(Events& e, Handle& h);
 // Sets on_stoptls on `h` to record into `e`.
 void record_stoptls(Events& e, Handle& h);
 
+// An on_read callback that answers every complete line with "echo: <line>".
+Handle::Callback echo_lines();
+
 // An ae server on 127.0.0.1 with a port the kernel picked: every connection becomes a Handle
 // made with options(), then setup(handle) runs. The Handles live in handles() until the server
 // is destroyed.
