@@ -69,11 +69,17 @@ struct VerifyInfo {
   x509_store_ctx_st* store = nullptr;  // OpenSSL's X509_STORE_CTX, for deeper inspection
 };
 
+// The callbacks below that run during a handshake (verify_cb, a PeerNameCallback,
+// server_name_cb) run inside OpenSSL, inside the filter call that fed it the peer's bytes (for a
+// Handle: while it reads). They must not destroy the Handle or its filter. An exception they
+// throw fails the handshake and then comes out of that filter call (through the loop's run()).
+
 // verify_cb: returns the verdict for one certificate, overriding all other checks (AnyEvent).
 using VerifyCallback = Function<bool(const VerifyInfo& info)>;
 // A custom peer-name check: true when `cert` belongs to `peername`.
 using PeerNameCallback = Function<bool(const Certificate& cert, std::string_view peername)>;
-// A certificate key's passphrase, asked for while the Context is made.
+// A certificate key's passphrase, asked for while the Context is made (inside create(); an
+// exception it throws comes out of create()).
 using PasswordCallback = Function<std::string()>;
 // Last-chance access to the SSL_CTX before the Context is finished (AnyEvent's `prepare`).
 using ContextPrepareCallback = Function<void(ssl_ctx_st* ctx)>;
