@@ -17,6 +17,8 @@ PKGS=(
   # Used by scripts: process and network helpers.
   procps iproute2 psmisc
 )
+# Optional: clang 14 and its sanitizer runtimes, for --config=clang, clang-asan, clang-tsan.
+[[ "${WITH_CLANG:-0}" == 1 ]] && PKGS+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
