@@ -4,14 +4,16 @@
 //
 //   smtp_client --server HOST[:PORT] --from ADDRESS --to ADDRESS [--to ADDRESS ...]
 //               [--subject TEXT] [--raw] [--helo NAME] [--timeout SECONDS]
-//               [--max-size BYTES] [--verbose] [FILE]
+//               [--max-size BYTES] [--starttls] [--cafile FILE] [--verbose] [FILE]
 //
 // The dialogue (RFC 5321): the greeting (220), EHLO (HELO when the server does not know EHLO),
-// MAIL FROM, one RCPT TO per recipient, DATA, the message with its lines dot-stuffed and ended
-// by "<CRLF>.<CRLF>", and QUIT. Each command pushes one line reader; the reader looks at the
-// fourth character of every reply line, and when it is '-' (more lines follow, as in
-// "250-SIZE 33554432") it unshift_reads another line reader, which runs before anything queued
-// behind it.
+// with --starttls STARTTLS (RFC 3207: the server must offer it; the Handle's starttls() puts
+// ae::tls's filter on the live connection, the server's certificate is verified for the server's
+// name by the "smtp" rules, and EHLO is sent again over TLS), MAIL FROM, one RCPT TO per recipient,
+// DATA, the message with its lines dot-stuffed and ended by "<CRLF>.<CRLF>", and QUIT. Each command
+// pushes one line reader; the reader looks at the fourth character of every reply line, and when it
+// is '-' (more lines follow, as in "250-SIZE 33554432") it unshift_reads another line reader, which
+// runs before anything queued behind it.
 //
 // The message is FILE (or standard input) as its body, under From, To, Subject, Date and
 // Message-ID headers made from the options; with --raw, FILE is a complete message with its own
@@ -41,13 +43,14 @@
 #include "examples/common/cli.h"
 #include "handle/handle.h"
 #include "socket/socket.h"
+#include "tls/tls.h"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: smtp_client --server HOST[:PORT] --from ADDRESS --to ADDRESS [--to ADDRESS ...]\n"
     "                   [--subject TEXT] [--raw] [--helo NAME] [--timeout SECONDS]\n"
-    "                   [--max-size BYTES] [--verbose] [FILE]\n"
+    "                   [--max-size BYTES] [--starttls] [--cafile FILE] [--verbose] [FILE]\n"
     "\n"
     "Sends one message by SMTP. The body comes from FILE, or standard input without FILE.\n"
     "  --server HOST[:PORT]  the SMTP server (port 25 unless given; [::1]:PORT for IPv6)\n"
@@ -58,6 +61,9 @@ constexpr const char* kUsage =
     "  --helo NAME           the name to greet the server with (default localhost)\n"
     "  --timeout SECONDS     give up when the server does not answer this long (default 60)\n"
     "  --max-size BYTES      refuse messages larger than this (default 26214400)\n"
+    "  --starttls            switch to TLS with STARTTLS before sending (required: fails when\n"
+    "                        the server does not offer it or its certificate does not verify)\n"
+    "  --cafile FILE         trust the CA certificates in FILE (default: the system's store)\n"
     "  --verbose             show the dialogue on stderr\n";
 
 constexpr std::size_t kMaxReplyLine = 64 * 1024;
@@ -73,6 +79,8 @@ struct Config {
   std::string file;
   bool raw = false;
   bool verbose = false;
+  bool starttls = false;
+  std::string cafile;
   double timeout = 60;
   std::size_t max_size = 25 << 20;
 };
@@ -233,8 +241,10 @@ class SmtpSession {
     command("EHLO " + config_.helo, [this](Reply r) {
       if (r.code == 250) {
         for (std::size_t i = 1; i < r.lines.size(); ++i) extension(r.lines[i]);
+        if (config_.starttls && !tls_active_) return starttls();
         return mail_from();
       }
+      if (config_.starttls) return refused("EHLO, which STARTTLS needs,", r);
       if (r.code / 100 != 5) return refused("EHLO", r);
       // A server that does not know EHLO (500, 502): greet the RFC 821 way.
       command("HELO " + config_.helo, [this](Reply r) {
@@ -245,10 +255,38 @@ class SmtpSession {
   }
 
   void extension(const std::string& line) {
+    if (line == "STARTTLS") starttls_offered_ = true;
     if (line.starts_with("SIZE")) {
       size_extension_ = true;
       size_limit_ = std::strtoull(line.c_str() + 4, nullptr, 10);
     }
+  }
+
+  // RFC 3207: STARTTLS, a 220 reply, then the TLS handshake on the same connection; everything
+  // learnt before it is forgotten and EHLO is sent again over TLS.
+  void starttls() {
+    if (!starttls_offered_) {
+      std::fprintf(stderr, "smtp_client: the server does not offer STARTTLS\n");
+      return quit(1);
+    }
+    command("STARTTLS", [this](Reply r) {
+      if (r.code != 220) return refused("STARTTLS", r);
+      ae::tls::ContextOptions options;
+      options.verify_peername = "smtp";
+      options.ca_file = config_.cafile;
+      ae::Result<ae::tls::Context> context = ae::tls::Context::create(std::move(options));
+      if (!context) return fail("TLS: " + context.message());
+      expecting_ = "the TLS handshake";
+      handle_.on_starttls([this](ae::Handle&, bool ok, std::error_code, std::string_view why) {
+        if (!ok) return fail("TLS handshake: " + std::string(why));
+        if (config_.verbose) std::fprintf(stderr, "-- TLS established\n");
+        tls_active_ = true;
+        starttls_offered_ = size_extension_ = false;
+        size_limit_ = 0;
+        ehlo();
+      });
+      handle_.starttls(ae::tls::connect(*context, config_.host)(handle_));
+    });
   }
 
   void mail_from() {
@@ -348,6 +386,8 @@ class SmtpSession {
   ae::CondVar<int> done_;
   ae::Handle handle_;
   std::string expecting_;
+  bool starttls_offered_ = false;
+  bool tls_active_ = false;
   bool size_extension_ = false;
   unsigned long long size_limit_ = 0;
   std::size_t accepted_ = 0;
@@ -395,6 +435,8 @@ int main(int argc, char** argv) {
   cli.text({"--subject"}, &config.subject);
   cli.text({"--helo"}, &config.helo);
   cli.flag({"--raw"}, &config.raw);
+  cli.flag({"--starttls"}, &config.starttls);
+  cli.text({"--cafile"}, &config.cafile);
   cli.flag({"-v", "--verbose"}, &config.verbose);
   cli.number({"--timeout"}, &config.timeout, 0.001, 1e6);
   cli.count({"--max-size"}, &config.max_size);
