@@ -1,7 +1,5 @@
 // The smtp_client example against aiosmtpd (Debian's python3-aiosmtpd), started on loopback by
 // each test with its Maildir handler, and the message then found in that Maildir.
-#include <dirent.h>
-
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -15,18 +13,6 @@ namespace {
 
 bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
-}
-
-// The files in a directory (none when it does not exist).
-std::vector<std::string> files_in(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') names.push_back(dir + "/" + e->d_name);
-    }
-    ::closedir(d);
-  }
-  return names;
 }
 
 class SmtpClientAiosmtpdTest : public ::testing::Test {

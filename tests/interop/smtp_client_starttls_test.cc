@@ -1,8 +1,6 @@
 // The smtp_client example with --starttls against aiosmtpd requiring STARTTLS (RFC 3207), with a
 // CA and server certificate this test makes with the openssl command: the message is found in the
 // server's Maildir; an untrusted certificate or a client without --starttls delivers nothing.
-#include <dirent.h>
-
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -13,21 +11,6 @@
 
 namespace ae::examples_test {
 namespace {
-
-std::vector<std::string> files_in(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') names.push_back(dir + "/" + e->d_name);
-    }
-    ::closedir(d);
-  }
-  return names;
-}
-
-std::string runfile(const std::string& path) {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" + path;
-}
 
 // Runs the openssl command; fails the test when it fails.
 void openssl(std::vector<std::string> args) {

@@ -1,5 +1,6 @@
 #include "tests/examples/support/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -23,11 +24,26 @@ extern char** environ;
 
 namespace ae::examples_test {
 
-std::string example(std::string_view name) {
+std::string runfile(std::string_view path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
-  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "ae") + "/examples/" +
-         std::string(name) + "/" + std::string(name);
+  return std::string(srcdir ? srcdir : ".") + "/" + (workspace ? workspace : "ae") + "/" +
+         std::string(path);
+}
+
+std::string example(std::string_view name) {
+  return runfile("examples/" + std::string(name) + "/" + std::string(name));
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') names.push_back(dir + "/" + e->d_name);
+    }
+    ::closedir(d);
+  }
+  return names;
 }
 
 std::string temp_dir(std::string_view name) {

@@ -26,8 +26,12 @@ namespace ae::examples_test {
 
 using namespace std::chrono_literals;
 
+// The path of `path` (relative to the workspace) in the test's runfiles.
+std::string runfile(std::string_view path);
 // The path of example program `name` (//examples/<name>:<name>) in the test's runfiles.
 std::string example(std::string_view name);
+// The entries of a directory (full paths, dot files left out); none when it does not exist.
+std::vector<std::string> files_in(const std::string& dir);
 
 // A directory of its own under $TEST_TMPDIR (made if missing).
 std::string temp_dir(std::string_view name);
