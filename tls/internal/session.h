@@ -62,7 +62,7 @@ struct Session {
 
 // The callbacks installed on every SSL_CTX and SSL (verify.cc, context.cc).
 int verify_callback(int preverify_ok, X509_STORE_CTX* store);
-void message_callback(int write_p, int version, int content_type, const void* buf,
-                      std::size_t len, SSL* ssl, void* arg);
+void message_callback(int write_p, int version, int content_type, const void* buf, std::size_t len,
+                      SSL* ssl, void* arg);
 
 }  // namespace ae::tls_internal
