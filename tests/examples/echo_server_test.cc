@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/client.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
+#include "tests/support/black_hole.h"
 
 namespace ae::examples_test {
 namespace {
@@ -212,8 +212,8 @@ TEST(EchoClientTest, ARefusedConnectIsReported) {
 }
 
 TEST(EchoClientTest, AnAddressThatNeverAnswersTimesOutConnecting) {
-  BlackHole hole;
-  Outcome r = run({example("echo_client"), "-t", "0.3", hole.address(), "x"});
+  ae::testing::BlackHole hole;
+  Outcome r = run({example("echo_client"), "-t", "0.3", hole.hostport(), "x"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("connect: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;

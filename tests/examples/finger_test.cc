@@ -5,10 +5,10 @@
 #include <chrono>
 #include <string>
 
-#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/client.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
+#include "tests/support/black_hole.h"
 
 namespace ae::examples_test {
 namespace {
@@ -78,8 +78,8 @@ TEST(FingerTest, AStalledServerTimesOut) {
 }
 
 TEST(FingerTest, AnAddressThatNeverAnswersTimesOut) {
-  BlackHole hole;
-  Outcome r = run({example("finger"), "--timeout", "0.3", "who@" + hole.address()});
+  ae::testing::BlackHole hole;
+  Outcome r = run({example("finger"), "--timeout", "0.3", "who@" + hole.hostport()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "no complete answer within 0.3 seconds")) << r.err;
 }

@@ -6,9 +6,9 @@
 #include <random>
 #include <string>
 
-#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
+#include "tests/support/black_hole.h"
 
 namespace ae::examples_test {
 namespace {
@@ -135,9 +135,9 @@ TEST(HttpGetTest, AClosedPortIsAConnectError) {
 }
 
 TEST(HttpGetTest, AnAddressThatNeverAnswersTimesOutConnecting) {
-  BlackHole hole;
+  ae::testing::BlackHole hole;
   auto start = std::chrono::steady_clock::now();
-  Outcome r = run({example("http_get"), "--connect-timeout", "0.3", "http://" + hole.address()});
+  Outcome r = run({example("http_get"), "--connect-timeout", "0.3", "http://" + hole.hostport()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;
   EXPECT_TRUE(contains(r.err, "timed out")) << r.err;

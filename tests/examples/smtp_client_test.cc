@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/examples/support/black_hole.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
+#include "tests/support/black_hole.h"
 
 namespace ae::examples_test {
 namespace {
@@ -237,9 +237,9 @@ TEST(SmtpClientTest, AClosedPortIsAConnectError) {
 }
 
 TEST(SmtpClientTest, AServerThatNeverAnswersTheConnectTimesOut) {
-  BlackHole hole;
-  Outcome r = run({example("smtp_client"), "--timeout", "0.3", "--server", hole.address(), "--from",
-                   "a@b", "--to", "c@d"},
+  ae::testing::BlackHole hole;
+  Outcome r = run({example("smtp_client"), "--timeout", "0.3", "--server", hole.hostport(),
+                   "--from", "a@b", "--to", "c@d"},
                   "x\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;

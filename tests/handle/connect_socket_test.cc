@@ -14,6 +14,7 @@
 #include "core/condvar.h"
 #include "handle/handle.h"
 #include "tests/handle/test_util.h"
+#include "tests/support/black_hole.h"
 
 namespace ae::testing {
 namespace {
@@ -72,11 +73,11 @@ TEST_P(ConnectSocketTest, AClosedPortIsConnectionRefused) {
 }
 
 TEST_P(ConnectSocketTest, ABlackHoleTimesOutAfterThePrepareTimeout) {
-  BlackHole hole;
+  ae::testing::BlackHole hole;
   std::error_code error;
   auto start = std::chrono::steady_clock::now();
   Handle h(
-      "127.0.0.1", std::to_string(hole.port),
+      "127.0.0.1", std::to_string(hole.port()),
       {.on_prepare = [](Handle&) { return Seconds(0.25); },
        .on_connect_error = [&](Handle&, std::error_code ec, std::string_view) { error = ec; }});
   ASSERT_TRUE(run_until([&] { return bool(error); }));

@@ -10,6 +10,7 @@
 #include "handle/handle.h"
 #include "tests/handle/test_util.h"
 #include "tests/handle/toy_filter.h"
+#include "tests/support/black_hole.h"
 
 namespace ae::testing {
 namespace {
@@ -46,13 +47,13 @@ TEST_P(ConnectTest, QueuedReadsAndWritesWaitForTheConnection) {
 }
 
 TEST_P(ConnectTest, OnPrepareSeesEachAttemptsSocketAndSetsItsTimeout) {
-  BlackHole hole;
+  ae::testing::BlackHole hole;
   int prepared = 0;
   int seen_fd = -1;
   std::error_code error;
   auto start = std::chrono::steady_clock::now();
   Handle h(
-      "127.0.0.1", std::to_string(hole.port),
+      "127.0.0.1", std::to_string(hole.port()),
       {.on_prepare =
            [&](Handle& h) {
              ++prepared;
@@ -118,10 +119,10 @@ TEST_P(ConnectTest, RetryDropsTheConnectionAndTriesTheNextAddress) {
 }
 
 TEST_P(ConnectTest, TimeoutsStartOnlyOnceConnected) {
-  BlackHole hole;
+  ae::testing::BlackHole hole;
   int timeouts = 0;
   std::error_code connect_error;
-  Handle h("127.0.0.1", std::to_string(hole.port),
+  Handle h("127.0.0.1", std::to_string(hole.port()),
            {.on_prepare = [](Handle&) { return Seconds(0.3); },
             .on_connect_error = [&](Handle&, std::error_code ec,
                                     std::string_view) { connect_error = ec; },
@@ -141,10 +142,10 @@ TEST_P(ConnectTest, TimeoutsRunAfterTheConnection) {
 }
 
 TEST_P(ConnectTest, DestroyingTheHandleWhileConnectingCancelsTheAttempt) {
-  BlackHole hole;
+  ae::testing::BlackHole hole;
   int calls = 0;
   auto h = std::make_unique<Handle>(
-      "127.0.0.1", std::to_string(hole.port),
+      "127.0.0.1", std::to_string(hole.port()),
       Handle::Options{
           .on_prepare = [&](Handle&) { return Seconds(0.2); },
           .on_connect = [&](Handle&, const SocketAddress&, Function<void()>) { ++calls; },

@@ -76,31 +76,6 @@ std::pair<int, int> tcp_pair() {
   return {c, l.accept_one()};
 }
 
-BlackHole::BlackHole() {
-  Listener l;  // moved into fds_ below
-  ::listen(l.fd, 0);
-  port = l.port;
-  fds_.push_back(std::exchange(l.fd, -1));
-  // Fill the accept queue until a connect stays pending: from then on SYNs are dropped.
-  for (int i = 0; i < 16; ++i) {
-    int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    check(c >= 0, "socket");
-    sockaddr_in sa = loopback(port);
-    ::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    pollfd p{c, POLLOUT, 0};
-    if (::poll(&p, 1, 200) == 0) {
-      ::close(c);
-      return;
-    }
-    fds_.push_back(c);
-  }
-  throw std::runtime_error("could not make a loopback black hole");
-}
-
-BlackHole::~BlackHole() {
-  for (int fd : fds_) ::close(fd);
-}
-
 int closed_port() {
   int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   check(s >= 0, "socket");

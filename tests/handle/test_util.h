@@ -87,17 +87,6 @@ struct Listener {
   int port = 0;
 };
 
-// A loopback listener whose full accept queue makes the kernel drop further SYNs, so a connect
-// to it stays pending until its timeout (like a filtered address; no traffic leaves loopback).
-struct BlackHole {
-  BlackHole();
-  ~BlackHole();
-  int port = 0;
-
- private:
-  std::vector<int> fds_;
-};
-
 // A port on 127.0.0.1 that refuses connections (bound, never listened on, then closed).
 int closed_port();
 

@@ -13,20 +13,20 @@
 
 #include "core/condvar.h"
 #include "socket/server.h"
-#include "tests/socket/support/black_hole.h"
 #include "tests/socket/support/env.h"
 #include "tests/socket/support/sockets.h"
 #include "tests/socket/support/test_loop.h"
+#include "tests/support/black_hole.h"
 
 namespace {
 
 using namespace std::chrono_literals;
-using ae::socket_test::BlackHole;
 using ae::socket_test::connect_and_wait;
 using ae::socket_test::loopback;
 using ae::socket_test::Outcome;
 using ae::socket_test::ScopedEnv;
 using ae::socket_test::ScopedHostsFile;
+using ae::testing::BlackHole;
 
 // Every test runs on each backend, over IPv4 and IPv6.
 class TcpConnectTest : public ::testing::TestWithParam<std::tuple<std::string, int>> {

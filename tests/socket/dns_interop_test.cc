@@ -15,18 +15,18 @@
 #include "socket/connect.h"
 #include "socket/resolve.h"
 #include "socket/server.h"
-#include "tests/socket/support/black_hole.h"
 #include "tests/socket/support/env.h"
 #include "tests/socket/support/sockets.h"
 #include "tests/socket/support/subprocess.h"
 #include "tests/socket/support/test_loop.h"
+#include "tests/support/black_hole.h"
 
 namespace {
 
 using namespace std::chrono_literals;
-using ae::socket_test::BlackHole;
 using ae::socket_test::ScopedEnv;
 using ae::socket_test::Subprocess;
+using ae::testing::BlackHole;
 
 // A UDP (and TCP) port that was free a moment ago, for dnsmasq, which cannot report its own.
 std::uint16_t free_udp_port() {

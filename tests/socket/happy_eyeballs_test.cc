@@ -1,5 +1,5 @@
 // tcp_connect's Happy Eyeballs (RFC 8305) against black holes made on this machine: a loopback
-// listener whose full accept queue drops SYNs (tests/socket/support/black_hole.h). Names map to
+// listener whose full accept queue drops SYNs (tests/support/black_hole.h). Names map to
 // several addresses through a hosts file (AE_HOSTS); every address is on loopback.
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,18 +14,18 @@
 #include "socket/connect.h"
 #include "socket/internal/connect_race.h"
 #include "socket/server.h"
-#include "tests/socket/support/black_hole.h"
 #include "tests/socket/support/env.h"
 #include "tests/socket/support/sockets.h"
 #include "tests/socket/support/test_loop.h"
+#include "tests/support/black_hole.h"
 
 namespace {
 
-using ae::socket_test::BlackHole;
 using ae::socket_test::connect_and_wait;
 using ae::socket_test::Outcome;
 using ae::socket_test::ScopedEnv;
 using ae::socket_test::ScopedHostsFile;
+using ae::testing::BlackHole;
 
 std::vector<std::string> texts(const std::vector<ae::SocketAddress>& addrs) {
   std::vector<std::string> out;
