@@ -1,4 +1,5 @@
-// ae::dns::Resolver: AnyEvent::DNS for C++, an asynchronous stub resolver on c-ares.
+// ae::dns::Resolver: AnyEvent::DNS for C++, an asynchronous DNS client on c-ares that asks
+// recursive servers (it does no recursion itself).
 //
 // c-ares does the wire work (UDP, TCP fallback for truncated answers, EDNS0, query ids), driven
 // by ae watchers: an ae::Io per socket it opens and one ae::Timer per channel, so it runs on
