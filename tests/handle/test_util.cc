@@ -15,18 +15,6 @@
 namespace ae::testing {
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
-}
-
-sockaddr_in loopback(int port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return sa;
-}
-
 std::vector<std::string> split(std::string_view s) {
   std::vector<std::string> out;
   while (true) {
@@ -39,53 +27,6 @@ std::vector<std::string> split(std::string_view s) {
 }
 
 }  // namespace
-
-std::pair<int, int> unix_pair() {
-  int sv[2];
-  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
-  return {sv[0], sv[1]};
-}
-
-Listener::Listener() {
-  fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  check(fd >= 0, "socket");
-  sockaddr_in sa = loopback(0);
-  check(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "bind");
-  check(::listen(fd, 16) == 0, "listen");
-  socklen_t len = sizeof sa;
-  check(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0, "getsockname");
-  port = ntohs(sa.sin_port);
-}
-
-Listener::~Listener() {
-  if (fd >= 0) ::close(fd);
-}
-
-int Listener::accept_one() {
-  int c = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-  check(c >= 0, "accept");
-  return c;
-}
-
-std::pair<int, int> tcp_pair() {
-  Listener l;
-  int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  check(c >= 0, "socket");
-  sockaddr_in sa = loopback(l.port);
-  check(::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "connect");
-  return {c, l.accept_one()};
-}
-
-int closed_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  check(s >= 0, "socket");
-  sockaddr_in sa = loopback(0);
-  check(::bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "bind");
-  socklen_t len = sizeof sa;
-  check(::getsockname(s, reinterpret_cast<sockaddr*>(&sa), &len) == 0, "getsockname");
-  ::close(s);
-  return ntohs(sa.sin_port);
-}
 
 bool run_until(const std::function<bool()>& pred, double seconds) {
   Loop& loop = Loop::current();
@@ -275,7 +216,5 @@ void LoopTest::TearDown() {
   scope_.reset();
   test_loop_.reset();
 }
-
-std::vector<BackendVariant> main_backends() { return {{"asio"}, {"uv"}}; }
 
 }  // namespace ae::testing

@@ -14,13 +14,9 @@
 #include "core/connector.h"
 #include "core/loop.h"
 #include "tests/support/backends.h"
+#include "tests/support/sockets.h"
 
 namespace ae::testing {
-
-// A connected AF_UNIX stream pair (close-on-exec; blocking).
-std::pair<int, int> unix_pair();
-// A connected TCP pair on 127.0.0.1: {connecting side, accepted side} (blocking).
-std::pair<int, int> tcp_pair();
 
 // Runs the current loop until pred() holds or `seconds` passed; returns pred().
 bool run_until(const std::function<bool()>& pred, double seconds = 5);
@@ -78,18 +74,6 @@ class ScopedTestConnector {
   std::shared_ptr<TestConnector> connector_;
 };
 
-// A listening TCP socket on 127.0.0.1 with a free port.
-struct Listener {
-  Listener();
-  ~Listener();
-  int accept_one();  // blocking
-  int fd = -1;
-  int port = 0;
-};
-
-// A port on 127.0.0.1 that refuses connections (bound, never listened on, then closed).
-int closed_port();
-
 // Base fixture: a loop on the variant, current for the test; at the end no watcher may be left.
 class LoopTest : public ::testing::TestWithParam<BackendVariant> {
  protected:
@@ -101,8 +85,5 @@ class LoopTest : public ::testing::TestWithParam<BackendVariant> {
   std::unique_ptr<TestLoop> test_loop_;
   std::unique_ptr<Loop::Scope> scope_;
 };
-
-// The asio and uv variants (owning their loops), for suites that need not run on all four.
-std::vector<BackendVariant> main_backends();
 
 }  // namespace ae::testing

@@ -28,6 +28,8 @@ std::vector<BackendVariant> all_backend_variants() {
   return {{"asio"}, {"asio_borrowed"}, {"uv"}, {"uv_borrowed"}};
 }
 
+std::vector<BackendVariant> main_backends() { return {{"asio"}, {"uv"}}; }
+
 TestLoop::TestLoop(const BackendVariant& variant) : foreign_(std::make_unique<Foreign>()) {
   std::unique_ptr<Backend> backend;
   if (variant.name == "asio") {

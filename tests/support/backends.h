@@ -18,6 +18,9 @@ struct BackendVariant {
 
 // Every variant linked into this test binary.
 std::vector<BackendVariant> all_backend_variants();
+// The two models, each owning its loop: for package suites that need not repeat the borrowed
+// variants (the conformance suite covers those).
+std::vector<BackendVariant> main_backends();
 
 // A loop on `variant`, with whatever foreign loop it borrows; destroy it before that loop.
 class TestLoop {

@@ -13,30 +13,6 @@
 #include "core/condvar.h"
 
 namespace ae::testing {
-namespace {
-
-void check(bool ok, const char* what) {
-  if (!ok) throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
-}
-
-sockaddr_in loopback(int port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return sa;
-}
-
-bool connects(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in sa = loopback(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-  ::close(fd);
-  return ok;
-}
-
-}  // namespace
 
 bool run_until(const std::function<bool()>& pred, double seconds) {
   Loop& loop = Loop::current();
@@ -47,34 +23,6 @@ bool run_until(const std::function<bool()>& pred, double seconds) {
   Timer tick = loop.timer(0.01, 0.01, [] {});
   while (!pred() && !expired) loop.run_once(true);
   return pred();
-}
-
-std::pair<int, int> tcp_pair() {
-  int l = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  check(l >= 0, "socket");
-  sockaddr_in sa = loopback(0);
-  check(::bind(l, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "bind");
-  check(::listen(l, 4) == 0, "listen");
-  socklen_t len = sizeof sa;
-  check(::getsockname(l, reinterpret_cast<sockaddr*>(&sa), &len) == 0, "getsockname");
-  int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  check(c >= 0, "socket");
-  check(::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "connect");
-  int a = ::accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
-  check(a >= 0, "accept");
-  ::close(l);
-  return {c, a};
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  check(fd >= 0, "socket");
-  sockaddr_in sa = loopback(0);
-  check(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0, "bind");
-  socklen_t len = sizeof sa;
-  check(::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0, "getsockname");
-  ::close(fd);
-  return ntohs(sa.sin_port);
 }
 
 bool wait_connectable(int port, const std::function<bool()>& alive, double seconds) {
@@ -111,8 +59,6 @@ std::unique_ptr<Process> openssl_client(int port, std::vector<std::string> args)
   argv.insert(argv.end(), args.begin(), args.end());
   return std::make_unique<Process>(argv);
 }
-
-std::vector<BackendVariant> main_backends() { return {{"asio"}, {"uv"}}; }
 
 void TlsLoopTest::SetUp() {
   test_loop_ = std::make_unique<TestLoop>(GetParam());

@@ -12,6 +12,7 @@
 
 #include "core/loop.h"
 #include "tests/support/backends.h"
+#include "tests/support/sockets.h"
 #include "tests/tls/support/pki.h"
 #include "tests/tls/support/process.h"
 
@@ -19,12 +20,6 @@ namespace ae::testing {
 
 // Runs the current loop until pred() holds or `seconds` passed; returns pred().
 bool run_until(const std::function<bool()>& pred, double seconds = 10);
-
-// A connected TCP pair on 127.0.0.1: {connecting side, accepted side}, blocking, close-on-exec.
-std::pair<int, int> tcp_pair();
-
-// A port on 127.0.0.1 that was free a moment ago (bound with port 0, then closed).
-int free_port();
 
 // Runs the loop until a TCP connect to 127.0.0.1:port succeeds (the probe is closed at once), or
 // `alive` returns false, or `seconds` passed. Returns whether it connected.
@@ -46,9 +41,6 @@ class OpensslServer {
 
 // `openssl s_client -connect 127.0.0.1:port` with `args`.
 std::unique_ptr<Process> openssl_client(int port, std::vector<std::string> args);
-
-// The asio and uv backends (owning their loops).
-std::vector<BackendVariant> main_backends();
 
 // A loop on the parameter's backend, current for the test; at the end no watcher may be left.
 class TlsLoopTest : public ::testing::TestWithParam<BackendVariant> {

@@ -1,0 +1,35 @@
+// Plain socket helpers for tests: connected pairs, free and closed loopback ports.
+//
+// Example:
+//   auto [client, server] = ae::testing::tcp_pair();   // both blocking, close-on-exec
+//
+// Errors: std::runtime_error (with errno's text) when a system call fails.
+#pragma once
+
+#include <utility>
+
+namespace ae::testing {
+
+// A connected AF_UNIX stream socketpair.
+std::pair<int, int> unix_pair();
+// A connected TCP pair on 127.0.0.1: {client, accepted server side}.
+std::pair<int, int> tcp_pair();
+// A port on 127.0.0.1 nobody listens on now (bound, then closed): free to bind, refuses connects.
+int free_port();
+// A port on 127.0.0.1 that refuses connections (the same as free_port(), named for the intent).
+inline int closed_port() { return free_port(); }
+// True when a blocking connect to 127.0.0.1:port succeeds.
+bool connects(int port);
+
+// A listening TCP socket on 127.0.0.1 with a free port; closed with the object.
+struct Listener {
+  Listener();
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  int accept_one();  // blocking
+  int fd = -1;
+  int port = 0;
+};
+
+}  // namespace ae::testing
