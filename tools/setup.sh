@@ -10,10 +10,17 @@ PKGS=(
   # installing it removes libboost1.74-dev, which conflicts with it.
   libboost1.81-dev libssl-dev libc-ares-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # //http: Boost.URL for URLs (Beast's parsers come with libboost1.81-dev), zlib for gzip/deflate.
+  libboost-url1.81-dev zlib1g-dev
   # Peers measured beside ae in bench/ and spdlog for the logging benchmark.
   libuv1-dev libev-dev libspdlog-dev
+  # libcurl's multi interface, the peer of the HTTP client benchmark.
+  libcurl4-openssl-dev
   # Real peers used by interop tests, examples and the tour.
   openssl curl socat nginx-light nsd dnsmasq-base python3-aiosmtpd libfcgi-bin wrk
+  # The HTTP client's interop tests: nginx's echo module streams chunked bodies on cue, tinyproxy
+  # is a forward proxy with CONNECT tunnels.
+  libnginx-mod-http-echo tinyproxy
   # Used by scripts: process and network helpers.
   procps iproute2 psmisc
 )

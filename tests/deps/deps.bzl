@@ -14,7 +14,15 @@ ALLOWED = {
     "debug": {"packages": ["core", "debug", "log"], "third_party": ["asio"]},
     "http": {
         "packages": ["core", "handle", "socket", "dns", "tls", "log", "http"],
-        "third_party": ["asio", "cares", "nlohmann_json", "openssl"],
+        "third_party": [
+            "asio",
+            "beast",
+            "boost_url",
+            "cares",
+            "nlohmann_json",
+            "openssl",
+            "zlib",
+        ],
     },
 }
 
