@@ -247,10 +247,13 @@ Reader JsonType::reader(Callback cb) const {
     const char* last = b.data() + scanner.end();
     nlohmann::json value;
     std::string error;
+    // Every exception the parser throws on peer data (parse_error, out_of_range for a number
+    // like 1e999, ...) is a malformed message, never a crash of the whole program.
     try {
       value = nlohmann::json::parse(first, last);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const std::exception& e) {
       error = e.what();
+      if (error.empty()) error = "unparsable text";
     }
     b.consume(scanner.end());
     scanner.reset();

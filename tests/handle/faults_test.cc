@@ -227,6 +227,30 @@ TEST_P(FaultsTest, GarbageNetstringsAndJsonAreEbadmsgNotCrashes) {
   }
 }
 
+// A number the parser cannot represent throws out_of_range, not parse_error: it must still be a
+// non-fatal EBADMSG for that text, not an exception that ends the program.
+TEST_P(FaultsTest, JsonNumberOverflowIsEbadmsgAndTheNextTextStillArrives) {
+  auto [a, b] = unix_pair();
+  Errors e;
+  Handle h(a, {.on_error = record(e)});
+  RawPeer peer(b);
+  std::vector<nlohmann::json> values;
+  std::function<void(Handle&, nlohmann::json)> again = [&](Handle& h, nlohmann::json v) {
+    values.push_back(std::move(v));
+    h.push_read(json, again);
+  };
+  h.push_read(json, again);
+  peer.write("[1e999] {\"big\":-1e400} [2]");
+  ASSERT_TRUE(run_until([&] { return !values.empty(); }));
+  EXPECT_EQ(values[0], nlohmann::json({2}));
+  ASSERT_EQ(e.count(), 2u);
+  for (std::size_t i = 0; i < e.count(); ++i) {
+    EXPECT_EQ(e.codes[i], std::errc::bad_message);
+    EXPECT_FALSE(e.fatal[i]);
+  }
+  EXPECT_FALSE(h.destroyed());
+}
+
 TEST_P(FaultsTest, RandomBytesNeverCrashOrHangAnyFramedReader) {
   std::mt19937 rng(12345);
   std::string noise(256 * 1024, '\0');
