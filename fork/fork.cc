@@ -1,6 +1,7 @@
 #include "fork/fork.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -69,6 +70,14 @@ struct ProcessState {
       ::kill(ssh_pid, SIGTERM);
       reap_later(ssh_pid);
     }
+  }
+
+  // The pid may not have been read yet when the worker has already written to its channel:
+  // the server writes it right after the fork, so wait for it briefly.
+  void ensure_pid() {
+    if (pid != 0 || !status) return;
+    pollfd p{status.get(), POLLIN, 0};
+    while (pid == 0 && status && ::poll(&p, 1, 1000) > 0) read_status();
   }
 
   void watch_status_pipe() {
@@ -321,7 +330,7 @@ pid_t Process::pid() const noexcept {
 
 void Process::on_exit(Function<void(const ExitInfo&)> cb) {
   if (!state_) return;
-  if (state_->exit) {
+  if (state_->exit && cb) {
     std::weak_ptr<ProcessState> weak = state_;
     state_->loop->postpone([weak, cb = std::move(cb)]() mutable {
       if (auto s = weak.lock()) cb(*s->exit);
@@ -337,6 +346,7 @@ const std::optional<ExitInfo>& Process::exit_info() const noexcept {
 }
 
 void Process::kill(int signum) noexcept {
+  if (state_) state_->ensure_pid();
   pid_t p = pid();
   if (p > 0 && state_ && !state_->exit && !(state_->ssh_pid && state_->ssh_status)) {
     ::kill(p, signum);

@@ -98,16 +98,17 @@ bool write_all(int fd, std::string_view bytes) {
 
 BlockingReader::~BlockingReader() { close_fds(); }
 
-bool BlockingReader::fill() {
+bool BlockingReader::fill(std::size_t want) {
   if (pos_ > 0 && pos_ == buf_.size()) {
     buf_.clear();
     pos_ = 0;
   }
   char data[65536];
+  std::size_t size = read_ahead_ ? sizeof data : std::min(want, sizeof data);
   for (;;) {
     ssize_t n;
     if (is_socket_) {
-      iovec iov{data, sizeof data};
+      iovec iov{data, size};
       alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
       msghdr msg{};
       msg.msg_iov = &iov;
@@ -127,7 +128,7 @@ bool BlockingReader::fill() {
         }
       }
     } else {
-      n = ::read(fd_, data, sizeof data);
+      n = ::read(fd_, data, size);
     }
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
@@ -139,7 +140,7 @@ bool BlockingReader::fill() {
 bool BlockingReader::read_exact(std::size_t n, std::string& out) {
   out.clear();
   while (out.size() < n) {
-    if (pos_ == buf_.size() && !fill()) return false;
+    if (pos_ == buf_.size() && !fill(n - out.size())) return false;
     std::size_t take = std::min(n - out.size(), buf_.size() - pos_);
     out.append(buf_, pos_, take);
     pos_ += take;

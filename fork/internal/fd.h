@@ -57,7 +57,10 @@ bool write_all(int fd, std::string_view bytes);
 // keeping received fds in arrival order.
 class BlockingReader {
  public:
-  BlockingReader(int fd, bool is_socket) : fd_(fd), is_socket_(is_socket) {}
+  // Without `read_ahead`, it never reads past the bytes asked for, so whoever reads the fd next
+  // (a child function after the serve loop) misses nothing.
+  BlockingReader(int fd, bool is_socket, bool read_ahead)
+      : fd_(fd), is_socket_(is_socket), read_ahead_(read_ahead) {}
   ~BlockingReader();
   // Reads exactly n bytes into `out`. Returns false on EOF or error before that.
   bool read_exact(std::size_t n, std::string& out);
@@ -67,9 +70,10 @@ class BlockingReader {
   void close_fds() noexcept;
 
  private:
-  bool fill();
+  bool fill(std::size_t want);
   int fd_;
   bool is_socket_;
+  bool read_ahead_;
   std::string buf_;
   std::size_t pos_ = 0;
   std::deque<int> fds_;

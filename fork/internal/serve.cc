@@ -131,7 +131,7 @@ void forget_watched() noexcept {
 // supervisor after the worker ended (never: it exits).
 [[noreturn]] void serve_loop(int in, int out, bool remote) {
   fork::Args args;
-  auto reader = std::make_unique<BlockingReader>(in, !remote);
+  auto reader = std::make_unique<BlockingReader>(in, !remote, false);
   std::string header, payload;
   for (;;) {
     if (!reader->read_exact(5, header)) ::_exit(0);  // the parent went away
@@ -167,7 +167,7 @@ void forget_watched() noexcept {
           reader->close_fds();
           ::close(in);
           in = out = ctl;
-          reader = std::make_unique<BlockingReader>(ctl, true);
+          reader = std::make_unique<BlockingReader>(ctl, true, false);
           block_sigchld(false);
           break;
         }

@@ -56,7 +56,8 @@ void Writer::flush() {
         std::memcpy(CMSG_DATA(h) + i * sizeof(int), &fd, sizeof(int));
       }
     }
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = is_socket_ ? ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT)
+                           : ::write(fd_, iov.iov_base, iov.iov_len);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {

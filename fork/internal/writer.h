@@ -16,8 +16,10 @@ namespace ae::fork_internal {
 
 class Writer {
  public:
-  // `fd` must be non-blocking; it is not owned.
-  Writer(Loop& loop, int fd) : loop_(&loop), fd_(fd) {}
+  // `fd` must be non-blocking; it is not owned. A non-socket (a pipe) is written with write(2)
+  // and cannot carry fds.
+  Writer(Loop& loop, int fd, bool is_socket = true)
+      : loop_(&loop), fd_(fd), is_socket_(is_socket) {}
 
   // Queues `bytes`; `fds` (owned here until sent) ride on the first byte.
   void push(std::string bytes, std::vector<UniqueFd> fds = {});
@@ -40,6 +42,7 @@ class Writer {
 
   Loop* loop_;
   int fd_;
+  bool is_socket_;
   std::deque<Chunk> queue_;
   std::size_t queued_bytes_ = 0;
   Io watcher_;
