@@ -123,11 +123,9 @@ struct RpcState {
     auto space = rbuf.prepare(want);
     ssize_t n = ::read(process.fd(), space.data(), space.size());
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n < 0) {
-      worker_lost(Error{std::error_code(errno, std::generic_category()), "read from the worker"});
-      return;
-    }
-    if (n == 0) {
+    // A worker killed with our data unread in its socket makes the read fail with ECONNRESET
+    // instead of EOF: either way the worker is gone, and its exit report says how.
+    if (n <= 0) {
       on_eof();
       return;
     }
