@@ -206,7 +206,9 @@ struct ForkState {
 namespace {
 
 std::mutex g_early_mutex;
-std::shared_ptr<TemplateState> g_early;
+// Never destroyed: at exit the template sees EOF and ends by itself, and a destructor running
+// after the thread's loop is gone must not try to reap it.
+std::shared_ptr<TemplateState>& g_early = *new std::shared_ptr<TemplateState>;
 
 std::shared_ptr<ForkState> spawn_remote(const std::shared_ptr<TemplateState>& t) {
   Loop& loop = Loop::current();
