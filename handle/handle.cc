@@ -183,12 +183,6 @@ void Handle::push_read(Reader reader) {
 void Handle::unshift_read(Reader reader) {
   if (impl_) impl_->push_read(std::move(reader), true);
 }
-void Handle::push_read(std::string_view type, const nlohmann::json& args, NamedReadCallback cb) {
-  push_read(make_named_reader(type, args, std::move(cb)));
-}
-void Handle::unshift_read(std::string_view type, const nlohmann::json& args, NamedReadCallback cb) {
-  unshift_read(make_named_reader(type, args, std::move(cb)));
-}
 void Handle::stop_read() noexcept {
   if (impl_) impl_->stop_read();
 }
@@ -198,9 +192,6 @@ void Handle::start_read() {
 
 void Handle::push_write(std::string_view bytes) {
   if (impl_) impl_->push_write(bytes);
-}
-void Handle::push_write(std::string_view type, const nlohmann::json& args) {
-  push_write(std::string_view(make_named_write(type, args)));
 }
 void Handle::push_shutdown() {
   if (impl_) impl_->push_shutdown();

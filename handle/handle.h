@@ -56,8 +56,6 @@
 #include <system_error>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "core/buffer.h"
 #include "core/function.h"
 #include "core/socket_address.h"
@@ -296,11 +294,6 @@ class Handle {
     unshift_read(type.reader(std::move(cb)));
   }
 
-  // The named forms (register_read_type).
-  // Errors: std::invalid_argument for an unknown name or bad arguments.
-  void push_read(std::string_view type, const nlohmann::json& args, NamedReadCallback cb);
-  void unshift_read(std::string_view type, const nlohmann::json& args, NamedReadCallback cb);
-
   // Stops reading until the next push_read, unshift_read, on_read() or start_read().
   // (A Handle reads only while a reader or on_read is set, or a filter is active.)
   void stop_read() noexcept;
@@ -313,20 +306,16 @@ class Handle {
   // broken pipe, wbuf_max) reach on_error from the loop, never inside this call. Ignored after
   // destroy().
   void push_write(std::string_view bytes);
-
-  // The typed forms: push_write(ae::netstring, s), push_write(ae::packstring("N"), s), ...
-  template <class T, class... Args>
-  requires WriteType<T, Args...>
-  void push_write(const T& type, Args&&... args) {
-    push_write(std::string_view(type.encode(std::forward<Args>(args)...)));
+  void push_write(const void* bytes, std::size_t n) {
+    push_write(std::string_view(static_cast<const char*>(bytes), n));
   }
-  // push_write(ae::json, {...}) (a braced list cannot be deduced by the template above).
-  void push_write(const JsonType& type, const nlohmann::json& value) {
+
+  // The typed forms: push_write(ae::netstring, s), push_write(ae::packstring("N"), s),
+  // push_write(ae::json, {{"k", 1}}) (handle/json.h): the value converts to the type's Value.
+  template <WriteType T>
+  void push_write(const T& type, const typename T::Value& value) {
     push_write(std::string_view(type.encode(value)));
   }
-  // The named forms (register_write_type).
-  // Errors: std::invalid_argument for an unknown name or bad arguments.
-  void push_write(std::string_view type, const nlohmann::json& args);
 
   // Shuts the write side down (shutdown(SHUT_WR); with a filter, its close first) once everything
   // queued is written. Like AnyEvent it replaces on_drain and clears low_water_mark.

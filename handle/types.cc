@@ -4,35 +4,12 @@
 #include <stdexcept>
 
 #include "handle/handle.h"
-#include "handle/internal/json_scan.h"
 #include "handle/internal/pack.h"
 
 namespace ae {
 namespace {
 
 std::error_code bad_message() { return std::make_error_code(std::errc::bad_message); }
-
-bool search(const Buffer& b, std::cmatch& m, const std::regex& re) {
-  const char* p = b.data();
-  return std::regex_search(p, p + b.size(), m, re);
-}
-
-// Where a reader may resume searching: how far it looked last time, if the buffer has not
-// changed in front since (someone else consuming from rbuf() resets it).
-class Resume {
- public:
-  std::size_t from(Handle& h) const noexcept {
-    return start_ == h.rbuf_start() && scanned_ <= h.rbuf().size() ? scanned_ : 0;
-  }
-  void save(const Handle& h, std::size_t scanned) noexcept {
-    start_ = h.rbuf_start();
-    scanned_ = scanned;
-  }
-
- private:
-  std::uint64_t start_ = ~std::uint64_t{0};
-  std::size_t scanned_ = 0;
-};
 
 // Delivers `line` + `eol` taken from the front of rbuf (eol starts at `eol_at`, `eol_len` long).
 bool deliver_line(Handle& h, const LineType::Callback& cb, std::size_t eol_at,
@@ -47,47 +24,45 @@ bool deliver_line(Handle& h, const LineType::Callback& cb, std::size_t eol_at,
 
 }  // namespace
 
+std::size_t ScanMark::from(Handle& h) const noexcept {
+  return start_ == h.rbuf_start() && scanned_ <= h.rbuf().size() ? scanned_ : 0;
+}
+
+void ScanMark::save(Handle& h, std::size_t scanned) noexcept {
+  start_ = h.rbuf_start();
+  scanned_ = scanned;
+}
+
 // ---- line
 // -----------------------------------------------------------------------------------------
 
 Reader LineType::reader(Callback cb) const {
-  switch (kind_) {
-    case Kind::kDefault:
-      return [cb = std::move(cb), resume = Resume()](Handle& h) mutable {
-        Buffer& b = h.rbuf();
-        std::size_t from = resume.from(h);
-        const void* nl = std::memchr(b.data() + from, '\n', b.size() - from);
-        if (nl == nullptr) {
-          resume.save(h, b.size());
-          return false;
-        }
-        auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - b.data());
-        bool cr = at > 0 && b[at - 1] == '\r';
-        return deliver_line(h, cb, cr ? at - 1 : at, cr ? 2 : 1);
-      };
-    case Kind::kString:
-      return [cb = std::move(cb), eol = eol_, resume = Resume()](Handle& h) mutable {
-        Buffer& b = h.rbuf();
-        std::size_t from = resume.from(h);
-        // A marker may straddle the end of what was searched before.
-        from = from >= eol.size() && !eol.empty() ? from - eol.size() + 1 : 0;
-        std::size_t at = b.view().find(eol, from);
-        if (at == std::string_view::npos) {
-          resume.save(h, b.size());
-          return false;
-        }
-        return deliver_line(h, cb, at, eol.size());
-      };
-    case Kind::kRegex:
-      return [cb = std::move(cb), re = regex_](Handle& h) {
-        Buffer& b = h.rbuf();
-        std::cmatch m;
-        if (!search(b, m, re)) return false;
-        return deliver_line(h, cb, static_cast<std::size_t>(m.position(0)),
-                            static_cast<std::size_t>(m.length(0)));
-      };
+  if (!literal_) {
+    return [cb = std::move(cb), mark = ScanMark()](Handle& h) mutable {
+      Buffer& b = h.rbuf();
+      std::size_t from = mark.from(h);
+      const void* nl = std::memchr(b.data() + from, '\n', b.size() - from);
+      if (nl == nullptr) {
+        mark.save(h, b.size());
+        return false;
+      }
+      auto at = static_cast<std::size_t>(static_cast<const char*>(nl) - b.data());
+      bool cr = at > 0 && b[at - 1] == '\r';
+      return deliver_line(h, cb, cr ? at - 1 : at, cr ? 2 : 1);
+    };
   }
-  return nullptr;
+  return [cb = std::move(cb), eol = eol_, mark = ScanMark()](Handle& h) mutable {
+    Buffer& b = h.rbuf();
+    std::size_t from = mark.from(h);
+    // A marker may straddle the end of what was searched before.
+    from = from >= eol.size() && !eol.empty() ? from - eol.size() + 1 : 0;
+    std::size_t at = b.view().find(eol, from);
+    if (at == std::string_view::npos) {
+      mark.save(h, b.size());
+      return false;
+    }
+    return deliver_line(h, cb, at, eol.size());
+  };
 }
 
 // ---- chunk
@@ -98,42 +73,6 @@ Reader ChunkType::reader(Callback cb) const {
     if (h.rbuf().size() < n) return false;
     cb(h, h.rbuf().take(n));
     return true;
-  };
-}
-
-// ---- regex
-// ----------------------------------------------------------------------------------------
-
-RegexType regex(std::string_view accept, std::string_view reject, std::string_view skip) {
-  auto compile = [](std::string_view p) -> std::optional<std::regex> {
-    if (p.empty()) return std::nullopt;
-    return std::regex(p.begin(), p.end());
-  };
-  return RegexType(std::regex(accept.begin(), accept.end()), compile(reject), compile(skip));
-}
-
-Reader RegexType::reader(Callback cb) const {
-  return [cb = std::move(cb), accept = accept_, reject = reject_, skip = skip_,
-          data = std::string()](Handle& h) mutable {
-    Buffer& b = h.rbuf();
-    std::cmatch m;
-    if (search(b, m, accept)) {
-      auto end = static_cast<std::size_t>(m.position(0) + m.length(0));
-      data.append(b.data(), end);
-      b.consume(end);
-      cb(h, std::move(data));
-      return true;
-    }
-    if (reject && search(b, m, *reject)) {
-      h.raise_error(bad_message(), "regex read: the reject pattern matched", false);
-      return false;
-    }
-    if (skip && search(b, m, *skip)) {
-      auto end = static_cast<std::size_t>(m.position(0) + m.length(0));
-      data.append(b.data(), end);
-      b.consume(end);
-    }
-    return false;
   };
 }
 
@@ -220,53 +159,6 @@ std::string PackstringType::encode(std::string_view data) const {
   out += data;
   return out;
 }
-
-// ---- json
-// -----------------------------------------------------------------------------------------
-
-Reader JsonType::reader(Callback cb) const {
-  return [cb = std::move(cb), scanner = handle_internal::JsonScanner(),
-          resume = Resume()](Handle& h) mutable {
-    using Result = handle_internal::JsonScanner::Result;
-    Buffer& b = h.rbuf();
-    if (resume.from(h) == 0) scanner.reset();
-    Result r = scanner.scan(b.view());
-    if (r == Result::kNeedMore) {
-      resume.save(h, b.size());
-      return false;
-    }
-    if (r == Result::kNotJson) {
-      // Skip to where a text could start, so the next one is found.
-      std::size_t next = b.view().find_first_of("[{", scanner.begin());
-      b.consume(next == std::string_view::npos ? b.size() : next);
-      scanner.reset();
-      h.raise_error(bad_message(), "json: expected an array or object", false);
-      return false;
-    }
-    const char* first = b.data() + scanner.begin();
-    const char* last = b.data() + scanner.end();
-    nlohmann::json value;
-    std::string error;
-    // Every exception the parser throws on peer data (parse_error, out_of_range for a number
-    // like 1e999, ...) is a malformed message, never a crash of the whole program.
-    try {
-      value = nlohmann::json::parse(first, last);
-    } catch (const std::exception& e) {
-      error = e.what();
-      if (error.empty()) error = "unparsable text";
-    }
-    b.consume(scanner.end());
-    scanner.reset();
-    if (!error.empty()) {
-      h.raise_error(bad_message(), "json: " + error, false);
-      return false;
-    }
-    cb(h, std::move(value));
-    return true;
-  };
-}
-
-std::string JsonType::encode(const nlohmann::json& value) const { return value.dump(); }
 
 // ---- tls_detect / tls_autostart
 // ---------------------------------------------------------------------

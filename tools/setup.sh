@@ -12,6 +12,8 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # //http: Boost.URL for URLs (Beast's parsers come with libboost1.81-dev), zlib for gzip/deflate.
   libboost-url1.81-dev zlib1g-dev
+  # RE2: linear-time regular expressions for patterns run over data a peer sends (//handle).
+  libre2-dev
   # Peers measured beside ae in bench/ and spdlog for the logging benchmark.
   libuv1-dev libev-dev libspdlog-dev
   # libcurl's multi interface, the peer of the HTTP client benchmark.

@@ -22,7 +22,7 @@
 // line, 3 with --fail when the status is 400 or more.
 #include <cstdio>
 #include <cstdlib>
-#include <regex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -30,6 +30,7 @@
 #include "core/condvar.h"
 #include "core/loop.h"
 #include "examples/common/cli.h"
+#include "examples/common/http_text.h"
 #include "handle/handle.h"
 #include "socket/socket.h"
 
@@ -104,16 +105,6 @@ bool parse_url(std::string_view text, Url* url, std::string* why) {
   return true;
 }
 
-// The value of Content-Length in a header block, or -1.
-long long content_length(const std::string& headers) {
-  static const std::regex kField(
-      "(^|\n)[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh][ \t]*:"
-      "[ \t]*([0-9]{1,18})[ \t]*\r?(\n|$)");
-  std::smatch m;
-  if (!std::regex_search(headers, m, kField)) return -1;
-  return std::stoll(m[2].str());
-}
-
 // The tutorial's http_get: one request; `done` receives the program's exit status once, from
 // the loop (the tutorial's $cb, as a CondVar the caller waits on).
 class HttpGet {
@@ -146,30 +137,27 @@ class HttpGet {
 
     // Now fetch the response status line ...
     handle_.push_read(ae::line, [this](ae::Handle&, std::string line, std::string) {
-      static const std::regex kStatus("HTTP/[0-9]+\\.[0-9]+ ([0-9]{3})( .*)?");
-      std::smatch m;
-      if (!std::regex_match(line, m, kStatus)) {
+      std::optional<ae::examples::StatusLine> status = ae::examples::parse_status_line(line);
+      if (!status) {
         return fail("not an HTTP response: it starts with \"" +
                     ae::examples::printable(line.substr(0, 80)) + "\"");
       }
-      status_ = std::stoi(m[1].str());
+      status_ = status->code;
       std::printf("%s\n", ae::examples::printable(line).c_str());
       stage_ = Stage::kHeaders;
     });
 
-    // ... then the headers: the tutorial reads them as one "line" ending in an empty line. A
-    // regex end-of-line also finds the end when there are no headers at all (the empty line
-    // comes first) and tolerates servers that end lines with a bare "\n".
-    handle_.push_read(ae::line(std::regex("(^|\r?\n)\r?\n")),
-                      [this](ae::Handle& h, std::string headers, std::string) {
-                        headers_ = std::move(headers);
-                        if (!headers_.empty())
-                          std::printf("%s\n", ae::examples::printable(headers_, true).c_str());
-                        std::printf("\n");
-                        std::fflush(stdout);
-                        stage_ = Stage::kBody;
-                        h.rbuf_max(std::nullopt);  // on_read empties rbuf as data comes
-                      });
+    // ... then the headers: the tutorial reads them as one "line" ending in an empty line.
+    // read_head also finds the end when there are no headers at all (the empty line comes
+    // first) and tolerates servers that end lines with a bare "\n".
+    handle_.push_read(ae::examples::read_head([this](ae::Handle& h, std::string headers) {
+      headers_ = std::move(headers);
+      if (!headers_.empty()) std::printf("%s\n", ae::examples::printable(headers_, true).c_str());
+      std::printf("\n");
+      std::fflush(stdout);
+      stage_ = Stage::kBody;
+      h.rbuf_max(std::nullopt);  // on_read empties rbuf as data comes
+    }));
 
     // ... and finally handle any remaining data as the body.
     handle_.on_read([this](ae::Handle& h) {
@@ -197,7 +185,7 @@ class HttpGet {
 
   void on_eof() {
     std::fflush(stdout);
-    long long expected = content_length(headers_);
+    long long expected = ae::examples::content_length(headers_);
     if (expected >= 0 && static_cast<unsigned long long>(expected) != body_bytes_) {
       return fail("the body has " + std::to_string(body_bytes_) + " bytes, but Content-Length " +
                   "said " + std::to_string(expected) +

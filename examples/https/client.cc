@@ -15,12 +15,12 @@
 // Exit status: 0 when a complete response arrived, 1 for a failure (said on stderr), 2 for a bad
 // command line.
 #include <cstdio>
-#include <regex>
 #include <string>
 #include <string_view>
 
 #include "core/condvar.h"
 #include "examples/common/cli.h"
+#include "examples/common/http_text.h"
 #include "handle/handle.h"
 #include "socket/socket.h"
 #include "tls/tls.h"
@@ -73,13 +73,6 @@ bool parse_url(std::string_view text, Url* url, std::string* why) {
   return true;
 }
 
-long long content_length(const std::string& headers) {
-  static const std::regex kField("(^|\n)content-length[ \t]*:[ \t]*([0-9]{1,18})[ \t]*\r?(\n|$)",
-                                 std::regex::icase);
-  std::smatch m;
-  return std::regex_search(headers, m, kField) ? std::stoll(m[2].str()) : -1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,7 +114,7 @@ int main(int argc, char** argv) {
   // A server may end without close_notify after a body whose length it announced: that body is
   // complete, so only an unannounced or short body counts as truncated.
   auto body_complete = [&] {
-    long long expected = content_length(headers);
+    long long expected = ae::examples::content_length(headers);
     return have_headers && expected >= 0 && body_bytes >= expected;
   };
 
@@ -138,7 +131,7 @@ int main(int argc, char** argv) {
               },
           .on_eof =
               [&](ae::Handle&) {
-                long long expected = content_length(headers);
+                long long expected = ae::examples::content_length(headers);
                 if (expected >= 0 && body_bytes < expected) {
                   return fail("the body ended after " + std::to_string(body_bytes) + " of " +
                               std::to_string(expected) + " bytes");
@@ -164,26 +157,23 @@ int main(int argc, char** argv) {
   h.push_write("GET " + url.path + " HTTP/1.1\r\nHost: " + url.authority +
                "\r\nUser-Agent: ae-https_client\r\nConnection: close\r\n\r\n");
   h.push_read(ae::line, [&](ae::Handle&, std::string line, std::string) {
-    static const std::regex kStatus("HTTP/1\\.[01] [0-9]{3}( .*)?");
-    if (!std::regex_match(line, kStatus)) {
+    if (!ae::examples::parse_status_line(line)) {
       return fail("not an HTTP response: \"" + ae::examples::printable(line.substr(0, 80)) + "\"");
     }
     std::printf("%s\n", ae::examples::printable(line).c_str());
   });
-  h.push_read(ae::line(std::regex("(^|\r?\n)\r?\n")),
-              [&](ae::Handle& h, std::string head, std::string) {
-                headers = std::move(head);
-                have_headers = true;
-                if (!headers.empty())
-                  std::printf("%s\n", ae::examples::printable(headers, true).c_str());
-                std::printf("\n");
-                h.rbuf_max(std::nullopt);
-                h.on_read([&](ae::Handle& h) {
-                  body_bytes += static_cast<long long>(h.rbuf().size());
-                  std::fwrite(h.rbuf().data(), 1, h.rbuf().size(), stdout);
-                  h.rbuf().clear();
-                });
-              });
+  h.push_read(ae::examples::read_head([&](ae::Handle& h, std::string head) {
+    headers = std::move(head);
+    have_headers = true;
+    if (!headers.empty()) std::printf("%s\n", ae::examples::printable(headers, true).c_str());
+    std::printf("\n");
+    h.rbuf_max(std::nullopt);
+    h.on_read([&](ae::Handle& h) {
+      body_bytes += static_cast<long long>(h.rbuf().size());
+      std::fwrite(h.rbuf().data(), 1, h.rbuf().size(), stdout);
+      h.rbuf().clear();
+    });
+  }));
   int status = done.recv();
   std::fflush(stdout);
   return status;

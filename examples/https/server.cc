@@ -15,11 +15,12 @@
 // certificate, 2 for a bad command line.
 #include <cstdio>
 #include <list>
-#include <regex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "examples/common/cli.h"
+#include "examples/common/http_text.h"
 #include "handle/handle.h"
 #include "socket/socket.h"
 #include "tls/tls.h"
@@ -83,23 +84,21 @@ class HttpsServer {
       log(who + ": " + tls->version() + " " + tls->cipher() +
           (tls->server_name().empty() ? "" : ", server name " + tls->server_name()));
     });
-    h.push_read(
-        ae::line(std::regex("\r?\n\r?\n")),
-        [this, who](ae::Handle& h, std::string head, std::string) { respond(h, who, head); });
+    h.push_read(ae::examples::read_head(
+        [this, who](ae::Handle& h, std::string head) { respond(h, who, head); }));
   }
 
   std::size_t connections() const { return connections_.size(); }
 
  private:
   void respond(ae::Handle& h, const std::string& who, const std::string& head) {
-    static const std::regex kRequestLine("([A-Z]+) ([^ ]+) HTTP/1\\.[01]");
     std::string first = head.substr(0, head.find_first_of("\r\n"));
-    std::smatch m;
-    if (!std::regex_match(first, m, kRequestLine)) {
+    std::optional<ae::examples::RequestLine> request = ae::examples::parse_request_line(first);
+    if (!request) {
       log(who + ": bad request line \"" + ae::examples::printable(first.substr(0, 80)) + "\"");
       return reply(h, "400 Bad Request", "not an HTTP/1.x request\n", true);
     }
-    const std::string method = m[1].str();
+    const std::string method(request->method);
     log(who + ": " + ae::examples::printable(first));
     if (method != "GET" && method != "HEAD") {
       return reply(h, "405 Method Not Allowed", "only GET and HEAD\n", method != "HEAD");
@@ -107,7 +106,7 @@ class HttpsServer {
     const ae::tls::Filter* tls = ae::tls::Filter::of(h.filter());
     ae::tls::Certificate client = tls->peer_certificate();
     std::string body = "hello from ae over TLS\n";
-    body += "path: " + ae::examples::printable(m[2].str()) + "\n";
+    body += "path: " + ae::examples::printable(request->target) + "\n";
     body += "protocol: " + tls->version() + "\n";
     body += "cipher: " + tls->cipher() + "\n";
     body += "server name (SNI): " + (tls->server_name().empty() ? "-" : tls->server_name()) + "\n";

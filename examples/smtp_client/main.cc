@@ -32,7 +32,6 @@
 #include <ctime>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -41,6 +40,7 @@
 #include "core/condvar.h"
 #include "core/loop.h"
 #include "examples/common/cli.h"
+#include "examples/smtp_client/reply_line.h"
 #include "handle/handle.h"
 #include "socket/socket.h"
 #include "tls/tls.h"
@@ -199,23 +199,22 @@ class SmtpSession {
   ae::LineType::Callback reply_line(std::shared_ptr<PendingReply> pending) {
     return [this, pending](ae::Handle& h, std::string line, std::string) {
       if (config_.verbose) std::fprintf(stderr, "S: %s\n", ae::examples::printable(line).c_str());
-      static const std::regex kLine("([2-5][0-9][0-9])([ -].*)?");
-      std::smatch m;
-      if (!std::regex_match(line, m, kLine)) {
+      std::optional<ae::examples::ReplyLine> parsed = ae::examples::parse_reply_line(line);
+      if (!parsed) {
         return fail("malformed reply line \"" + ae::examples::printable(line.substr(0, 80)) + "\"" +
                     waiting_for());
       }
-      int code = std::stoi(m[1].str());
+      const int code = parsed->code;
       Reply& reply = pending->reply;
       if (!reply.lines.empty() && code != reply.code) {
         return fail("reply lines with different codes (" + std::to_string(reply.code) + ", " +
                     std::to_string(code) + ")" + waiting_for());
       }
       reply.code = code;
-      reply.lines.push_back(ae::examples::printable(line.size() > 4 ? line.substr(4) : ""));
+      reply.lines.push_back(ae::examples::printable(parsed->text));
       // Continuation lines have '-' as their fourth character: read one more line before
       // anything else that is queued.
-      if (line.size() > 3 && line[3] == '-') {
+      if (parsed->more) {
         if (reply.lines.size() >= kMaxReplyLines) {
           return fail("a reply of more than " + std::to_string(kMaxReplyLines) + " lines");
         }

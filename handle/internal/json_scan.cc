@@ -12,7 +12,7 @@ JsonScanner::Result JsonScanner::scan(std::string_view bytes) noexcept {
     if (pos_ == size) return Result::kNeedMore;
     begin_ = pos_;
     if (bytes[pos_] != '[' && bytes[pos_] != '{') return Result::kNotJson;
-    depth_ = 1;
+    depth_ = max_depth_ = 1;
     ++pos_;
   }
   while (pos_ < size) {
@@ -28,7 +28,7 @@ JsonScanner::Result JsonScanner::scan(std::string_view bytes) noexcept {
     } else if (c == '"') {
       in_string_ = true;
     } else if (c == '[' || c == '{') {
-      ++depth_;
+      if (++depth_ > max_depth_) max_depth_ = depth_;
     } else if ((c == ']' || c == '}') && --depth_ == 0) {
       return Result::kComplete;
     }

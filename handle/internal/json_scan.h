@@ -1,5 +1,5 @@
 // Finds where one JSON array or object ends in a growing byte stream, in linear time overall:
-// the scan resumes where the previous call stopped. Private to //handle (the json read type).
+// the scan resumes where the previous call stopped. Private to //handle:json.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +22,8 @@ class JsonScanner {
   // Where the text (or, for kNotJson, the offending byte) starts, and where it ends.
   std::size_t begin() const noexcept { return begin_; }
   std::size_t end() const noexcept { return pos_; }
+  // The deepest nesting seen so far (1 for a flat array or object).
+  std::size_t max_depth() const noexcept { return max_depth_; }
 
   void reset() noexcept { *this = JsonScanner(); }
 
@@ -29,6 +31,7 @@ class JsonScanner {
   std::size_t pos_ = 0;    // bytes scanned so far
   std::size_t begin_ = 0;  // the opening bracket
   std::size_t depth_ = 0;  // 0: before the text
+  std::size_t max_depth_ = 0;
   bool in_string_ = false;
   bool escape_ = false;
 };

@@ -5,7 +5,7 @@
 ALLOWED = {
     "core": {"packages": ["core"], "third_party": ["asio"]},
     "core/backend/uv": {"packages": ["core"], "third_party": ["asio", "libuv"]},
-    "handle": {"packages": ["core", "handle"], "third_party": ["asio", "nlohmann_json"]},
+    "handle": {"packages": ["core", "handle"], "third_party": ["asio", "nlohmann_json", "re2"]},
     "socket": {"packages": ["core", "socket"], "third_party": ["asio"]},
     "dns": {"packages": ["core", "dns"], "third_party": ["asio", "cares"]},
     "tls": {"packages": ["core", "tls"], "third_party": ["asio", "openssl"]},

@@ -203,6 +203,15 @@ TEST(SmtpClientTest, AMalformedReplyIsAnError) {
       << r.err;
 }
 
+// A 40 000-byte line within the limit once overflowed the stack of a backtracking regex.
+TEST(SmtpClientTest, ALongReplyLineWithinTheLimitIsRead) {
+  SmtpPeer peer;
+  peer.greeting = "220 " + std::string(40000, 'g') + "\r\n";
+  Outcome r = run(smtp_client(peer, {"--to", "bob@example.org"}), "x\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(peer.data.empty());
+}
+
 TEST(SmtpClientTest, AnEndlessReplyLineIsRefusedWithBoundedMemory) {
   SmtpPeer peer;
   peer.greeting = "220 " + std::string(8 << 20, 'z');

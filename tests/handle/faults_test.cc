@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 
 #include "handle/handle.h"
+#include "handle/json.h"
+#include "handle/regex.h"
 #include "tests/handle/test_util.h"
 
 namespace ae::testing {
@@ -281,7 +283,7 @@ TEST_P(FaultsTest, RandomBytesNeverCrashOrHangAnyFramedReader) {
           h.push_read(json, [&](Handle& h, nlohmann::json) { queue(h); });
           break;
         case 3:
-          h.push_read(line(std::regex("\r\n\r\n")),
+          h.push_read(line(Regex("\r\n\r\n")),
                       [&](Handle& h, std::string, std::string) { queue(h); });
           break;
         case 4:

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "handle/handle.h"
+#include "handle/json.h"
+#include "handle/regex.h"
 #include "tests/tls/support/contexts.h"
 #include "tests/tls/support/handle_support.h"
 #include "tests/tls/support/tls_test_util.h"

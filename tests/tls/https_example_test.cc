@@ -74,6 +74,17 @@ TEST_P(HttpsExampleTest, TheClientAndCurlFetchFromTheServer) {
   EXPECT_NE(curl.out.find("application protocol (ALPN): http/1.1"), std::string::npos) << curl.out;
 }
 
+// A 40 000-byte path (within the server's 64 KiB head limit) once overflowed the stack of a
+// backtracking regex in the server.
+TEST_P(HttpsExampleTest, TheServerAnswersARequestWithAVeryLongPath) {
+  std::string base = start({"--cert", pki().server.cert_file, "--key", pki().server.key_file});
+  const std::string path = "/" + std::string(40000, 'p');
+  Outcome ae = run({program("https_client"), "--cacert", pki().ca.cert_file, base + path});
+  EXPECT_EQ(ae.status, 0) << ae.err;
+  EXPECT_NE(ae.out.find("path: " + path + "\n"), std::string::npos);
+  EXPECT_FALSE(server_->exited()) << server_->err();
+}
+
 TEST_P(HttpsExampleTest, TheClientSaysWhyItRefusesAServer) {
   std::string base = start({"--cert", pki().expired.cert_file, "--key", pki().expired.key_file});
   Outcome expired = run({program("https_client"), "--cacert", pki().ca.cert_file, base + "/"});
