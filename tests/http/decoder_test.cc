@@ -1,0 +1,127 @@
+#include "http/internal/decoder.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <random>
+#include <string>
+
+namespace ae::http_internal {
+namespace {
+
+// `data` compressed with zlib: window_bits 15 + 16 for gzip, 15 for zlib, -15 for raw deflate.
+std::string compress(std::string_view data, int window_bits) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string decode_in_pieces(ContentDecoder& d, std::string_view coded, std::size_t step,
+                             bool* ok) {
+  std::string out;
+  *ok = true;
+  for (std::size_t i = 0; i < coded.size() && *ok; i += step) {
+    *ok = d.decode(coded.substr(i, step), [&](std::string_view piece) {
+      out.append(piece);
+      return true;
+    });
+  }
+  if (*ok) *ok = d.finish();
+  return out;
+}
+
+std::string sample(std::size_t n) {
+  std::mt19937 rng(7);
+  std::string s;
+  while (s.size() < n) s += "line " + std::to_string(rng() % 1000) + " of the sample body\n";
+  s.resize(n);
+  return s;
+}
+
+TEST(DecoderTest, KnowsGzipAndDeflateAndLeavesOtherCodingsAlone) {
+  EXPECT_EQ(ContentDecoder::coding_for("gzip"), ContentDecoder::Coding::kGzip);
+  EXPECT_EQ(ContentDecoder::coding_for(" X-GZIP "), ContentDecoder::Coding::kGzip);
+  EXPECT_EQ(ContentDecoder::coding_for("deflate"), ContentDecoder::Coding::kDeflate);
+  EXPECT_FALSE(ContentDecoder::coding_for(""));
+  EXPECT_FALSE(ContentDecoder::coding_for("identity"));
+  EXPECT_FALSE(ContentDecoder::coding_for("br"));
+  EXPECT_FALSE(ContentDecoder::coding_for("gzip, br"));
+}
+
+TEST(DecoderTest, DecodesGzipZlibAndRawDeflateInAnyPieceSize) {
+  const std::string body = sample(300000);
+  struct Case {
+    ContentDecoder::Coding coding;
+    int bits;
+  };
+  for (Case c :
+       {Case{ContentDecoder::Coding::kGzip, 31}, Case{ContentDecoder::Coding::kDeflate, 15},
+        Case{ContentDecoder::Coding::kDeflate, -15}}) {
+    std::string coded = compress(body, c.bits);
+    for (std::size_t step : {std::size_t{1}, std::size_t{977}, coded.size()}) {
+      ContentDecoder d(c.coding);
+      bool ok = false;
+      EXPECT_TRUE(decode_in_pieces(d, coded, step, &ok) == body) << c.bits << " " << step;
+      EXPECT_TRUE(ok) << d.error_message();
+    }
+  }
+}
+
+TEST(DecoderTest, ConcatenatedGzipMembersDecodeOneAfterAnother) {
+  std::string coded = compress("first,", 31) + compress("second", 31);
+  ContentDecoder d(ContentDecoder::Coding::kGzip);
+  bool ok = false;
+  EXPECT_EQ(decode_in_pieces(d, coded, 5, &ok), "first,second");
+  EXPECT_TRUE(ok);
+}
+
+TEST(DecoderTest, CorruptOrTruncatedDataIsAnError) {
+  std::string coded = compress(sample(10000), 31);
+  {
+    ContentDecoder d(ContentDecoder::Coding::kGzip);
+    bool ok = true;
+    decode_in_pieces(d, coded.substr(0, coded.size() / 2), 100, &ok);
+    EXPECT_FALSE(ok);
+    EXPECT_NE(d.error_message().find("ends before"), std::string::npos) << d.error_message();
+  }
+  {
+    std::string bad = coded;
+    bad[bad.size() / 2] ^= 0x55;
+    bad[bad.size() / 2 + 1] ^= 0x55;
+    ContentDecoder d(ContentDecoder::Coding::kGzip);
+    bool ok = true;
+    decode_in_pieces(d, bad, 100, &ok);
+    EXPECT_FALSE(ok);
+  }
+  {
+    ContentDecoder d(ContentDecoder::Coding::kGzip);
+    bool ok = true;
+    decode_in_pieces(d, "this is not gzip at all", 100, &ok);
+    EXPECT_FALSE(ok);
+    EXPECT_FALSE(d.error_message().empty());
+  }
+}
+
+TEST(DecoderTest, OutputStopsWhenTheConsumerSaysSo) {
+  std::string coded = compress(sample(500000), 31);
+  ContentDecoder d(ContentDecoder::Coding::kGzip);
+  int pieces = 0;
+  EXPECT_TRUE(d.decode(coded, [&](std::string_view) { return ++pieces < 2; }));
+  EXPECT_EQ(pieces, 2);
+}
+
+TEST(DecoderTest, AnEmptyBodyIsFine) {
+  ContentDecoder d(ContentDecoder::Coding::kGzip);
+  EXPECT_TRUE(d.finish());
+}
+
+}  // namespace
+}  // namespace ae::http_internal
