@@ -562,14 +562,7 @@ bool Exchange::on_final_header() {
   if (opt_.want_body_handle && has_body) {
     std::unique_ptr<Connection> c = std::move(conn_);
     Handle& h = c->handle;
-    h.on_read(nullptr);
-    h.on_eof(nullptr);
-    h.on_error(nullptr);
-    h.on_drain(nullptr);
-    h.on_rtimeout(nullptr);
-    h.on_wtimeout(nullptr);
-    h.rtimeout(0);
-    h.wtimeout(0);
+    quiet(h);
     h.rbuf_max(std::nullopt);
     resp_.body_handle = std::move(h);
     finish(std::string(), std::move(resp_));
@@ -762,12 +755,7 @@ void Exchange::fail(int status, std::error_code ec, std::string message) {
 void Exchange::finish(std::string body, Response response) {
   if (finished_) return;
   finished_ = true;
-  phase_ = Phase::kDone;
-  stop_timers();
-  slot_wait_.reset();
-  connecting_.reset();
-  release_connection(false);
-  slot_.reset();
+  stop_all();
   response.redirect = chain_;
   ResponseCallback cb = std::move(cb_);
   cb_ = nullptr;
@@ -779,12 +767,7 @@ void Exchange::release_connection(bool reusable) {
   if (!conn_) return;
   std::unique_ptr<Connection> c = std::move(conn_);
   Handle& h = c->handle;
-  h.on_starttls(nullptr);
-  h.on_drain(nullptr);
-  h.on_rtimeout(nullptr);
-  h.on_wtimeout(nullptr);
-  h.rtimeout(0);
-  h.wtimeout(0);
+  quiet(h);
   if (reusable && !h.destroyed() && h.rbuf().empty() && h.wbuf().empty()) {
     pool_for(Loop::current()).put_idle(std::move(c));
     return;
@@ -793,33 +776,28 @@ void Exchange::release_connection(bool reusable) {
   // Destroying the Handle is safe even inside its own callback.
 }
 
-void Exchange::stop_timers() {
+void Exchange::stop_all() {
+  phase_ = Phase::kDone;
   total_timer_.reset();
   phase_timer_.reset();
   continue_timer_.reset();
+  slot_wait_.reset();
+  connecting_.reset();
+  release_connection(false);
+  slot_.reset();
 }
 
 void Exchange::cancel_silently() {
   if (finished_) return;
   finished_ = true;
-  phase_ = Phase::kDone;
   cb_ = nullptr;
-  stop_timers();
-  slot_wait_.reset();
-  connecting_.reset();
-  release_connection(false);
-  slot_.reset();
+  stop_all();
   self_.reset();
 }
 
 void Exchange::cancel_with_callback() {
   if (finished_) return;
-  stop_timers();
-  slot_wait_.reset();
-  connecting_.reset();
-  release_connection(false);
-  slot_.reset();
-  phase_ = Phase::kDone;
+  stop_all();
   Loop::current().postpone([weak = weak_from_this()] {
     if (std::shared_ptr<Exchange> self = weak.lock()) {
       self->fail(kStatusCancelled, Error::kAborted, "Request cancelled");

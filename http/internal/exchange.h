@@ -94,7 +94,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void fail(int status, std::error_code ec, std::string message);
   void finish(std::string body, Response response);
   void release_connection(bool reusable);
-  void stop_timers();
+  // Stops timers, waits, connecting, and closes the connection.
+  void stop_all();
   void arm_phase_timer(double seconds, std::string what);
   double phase_timeout(const std::optional<double>& specific) const noexcept;
 

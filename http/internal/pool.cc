@@ -71,6 +71,21 @@ struct PoolState {
   std::uint64_t reused = 0;
 };
 
+void quiet(Handle& h) {
+  h.on_read(nullptr);
+  h.on_eof(nullptr);
+  h.on_error(nullptr);
+  h.on_drain(nullptr);
+  h.on_starttls(nullptr);
+  h.on_timeout(nullptr);
+  h.on_rtimeout(nullptr);
+  h.on_wtimeout(nullptr);
+  h.timeout(0);
+  h.rtimeout(0);
+  h.wtimeout(0);
+  h.autocork(false);
+}
+
 Slot& Slot::operator=(Slot&& other) noexcept {
   if (this != &other) {
     reset();
@@ -125,9 +140,7 @@ std::unique_ptr<Connection> Pool::take_idle(const ConnectionKey& key) {
       continue;
     }
     c->idle_timer.reset();
-    c->handle.on_read(nullptr);
-    c->handle.on_eof(nullptr);
-    c->handle.on_error(nullptr);
+    quiet(c->handle);
     ++s.reused;
     return c;
   }
@@ -157,13 +170,10 @@ void Pool::put_idle(std::unique_ptr<Connection> c) {
     doomed->handle.linger(0);
     // Destroying the Handle (and the timer) inside their own callbacks is safe.
   };
+  quiet(c->handle);
   c->handle.on_read([drop](Handle&) { drop(); });
   c->handle.on_eof([drop](Handle&) { drop(); });
   c->handle.on_error([drop](Handle&, bool, std::error_code, std::string_view) { drop(); });
-  c->handle.on_drain(nullptr);
-  c->handle.timeout(0);
-  c->handle.rtimeout(0);
-  c->handle.wtimeout(0);
   if (s.options.idle_timeout > 0) {
     c->idle_timer = loop_.timer(s.options.idle_timeout, [drop] { drop(); });
   }

@@ -103,6 +103,10 @@ class Pool {
   std::shared_ptr<PoolState> state_;
 };
 
+// Clears every callback and timeout a user of the connection set on `h` (between owners: an
+// exchange, the pool, the caller of want_body_handle).
+void quiet(Handle& h);
+
 // The pool of `loop` (made on first use, destroyed with the loop).
 Pool& pool_for(Loop& loop);
 

@@ -9,6 +9,7 @@
 #include "core/resolver.h"
 #include "http/client.h"
 #include "tests/examples/support/process.h"
+#include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
 #include "tests/support/black_hole.h"
 
@@ -16,32 +17,11 @@ namespace ae::http {
 namespace {
 
 using examples_test::run_until;
+using http_test::fetch_now;
 using http_test::HttpPeer;
+using http_test::Outcome;
 using http_test::PeerConnection;
 using http_test::Received;
-
-struct Outcome {
-  int calls = 0;
-  std::string body;
-  Response hdr;
-};
-
-// Makes the request, waits for its callback, then lets the loop run until the peer saw the
-// connection closed (when there is a peer): a second callback would have come by then.
-Outcome fetch_now(const std::string& url, Options options, HttpPeer* peer = nullptr) {
-  auto out = std::make_shared<Outcome>();
-  Request r = http_get(url, std::move(options), [out](std::string body, Response hdr) {
-    ++out->calls;
-    out->body = std::move(body);
-    out->hdr = std::move(hdr);
-  });
-  EXPECT_TRUE(run_until([&] { return out->calls > 0; })) << "no callback for " << url;
-  if (peer != nullptr) {
-    EXPECT_TRUE(run_until([&] { return peer->open() == 0; })) << "the connection stays open";
-  }
-  EXPECT_EQ(out->calls, 1);
-  return std::move(*out);
-}
 
 // The peer writes `response` to every request, then closes or resets.
 std::unique_ptr<HttpPeer> answering(std::string response, bool reset = false) {
@@ -64,7 +44,7 @@ class ClientFaultsTest : public ::testing::Test {
 
 TEST_F(ClientFaultsTest, ConnectionRefusedIs595WithTheSystemsReason) {
   int port = examples_test::free_port();
-  Outcome r = fetch_now("http://127.0.0.1:" + std::to_string(port) + "/", {});
+  Outcome r = fetch_now("GET", "http://127.0.0.1:" + std::to_string(port) + "/", {});
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_EQ(r.hdr.error, std::errc::connection_refused);
   EXPECT_NE(r.hdr.reason.find("Connection refused"), std::string::npos) << r.hdr.reason;
@@ -73,21 +53,21 @@ TEST_F(ClientFaultsTest, ConnectionRefusedIs595WithTheSystemsReason) {
 
 TEST_F(ClientFaultsTest, AnAddressThatDropsSynsTimesOutInTheConnectPhase) {
   testing::BlackHole hole;
-  Outcome r = fetch_now("http://" + hole.hostport() + "/", {.connect_timeout = 0.3});
+  Outcome r = fetch_now("GET", "http://" + hole.hostport() + "/", {.connect_timeout = 0.3});
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_EQ(r.hdr.error, std::errc::timed_out);
 }
 
 TEST_F(ClientFaultsTest, AResetInsideTheHeaderIs595) {
   auto peer = answering("HTTP/1.1 200 OK\r\nContent-Len", /*reset=*/true);
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_FALSE(r.hdr.orig_status.has_value());
 }
 
 TEST_F(ClientFaultsTest, AResetInsideTheBodyIs597AndKeepsTheRealStatus) {
   auto peer = answering("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", /*reset=*/true);
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.orig_status, 200);
   EXPECT_EQ(r.hdr.orig_reason, "OK");
@@ -98,7 +78,7 @@ TEST_F(ClientFaultsTest, AResetInsideTheBodyIs597AndKeepsTheRealStatus) {
 TEST_F(ClientFaultsTest, ATruncatedChunkedBodyIs597) {
   auto peer = answering(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n100\r\nnot all");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.error, Error::kPartialMessage);
   EXPECT_EQ(r.hdr.orig_status, 200);
@@ -107,14 +87,14 @@ TEST_F(ClientFaultsTest, ATruncatedChunkedBodyIs597) {
 TEST_F(ClientFaultsTest, GarbledChunkFramingIs597) {
   auto peer =
       answering("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXXXX\r\n0\r\n\r\n");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.error, Error::kBadChunk) << r.hdr.reason;
 }
 
 TEST_F(ClientFaultsTest, AContentLengthLongerThanTheBodyIs597) {
   auto peer = answering("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nonly twenty bytes...");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.error, Error::kPartialMessage);
   EXPECT_NE(r.hdr.reason.find("shorter"), std::string::npos) << r.hdr.reason;
@@ -122,7 +102,7 @@ TEST_F(ClientFaultsTest, AContentLengthLongerThanTheBodyIs597) {
 
 TEST_F(ClientFaultsTest, AServerThatAcceptsAndNeverAnswersHitsTheFirstByteTimeout) {
   HttpPeer peer([](const Received&, PeerConnection&) {});
-  Outcome r = fetch_now(peer.url("/"), {.first_byte_timeout = 0.3}, &peer);
+  Outcome r = fetch_now("GET", peer.url("/"), {.first_byte_timeout = 0.3}, &peer);
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_EQ(r.hdr.error, std::errc::timed_out);
   EXPECT_NE(r.hdr.reason.find("Waiting for the response timed out"), std::string::npos)
@@ -133,7 +113,7 @@ TEST_F(ClientFaultsTest, AServerThatStallsInsideTheBodyHitsTheIdleTimeout) {
   HttpPeer peer([](const Received&, PeerConnection& c) {
     c.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nsome of it");
   });
-  Outcome r = fetch_now(peer.url("/"), {.idle_timeout = 0.3}, &peer);
+  Outcome r = fetch_now("GET", peer.url("/"), {.idle_timeout = 0.3}, &peer);
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.error, std::errc::timed_out);
   EXPECT_EQ(r.hdr.orig_status, 200);
@@ -149,7 +129,7 @@ TEST_F(ClientFaultsTest, ASlowlorisServerIsEndedByTheTotalTimeout) {
       if (!conn->handle().destroyed()) conn->write("x");
     }));
   });
-  Outcome r = fetch_now(peer.url("/"), {.idle_timeout = 0.3, .total_timeout = 0.6}, &peer);
+  Outcome r = fetch_now("GET", peer.url("/"), {.idle_timeout = 0.3, .total_timeout = 0.6}, &peer);
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.error, std::errc::timed_out);
   EXPECT_NE(r.hdr.reason.find("total timeout"), std::string::npos) << r.hdr.reason;
@@ -161,7 +141,7 @@ TEST_F(ClientFaultsTest, AHeaderBeyondTheLimitIs596) {
     huge += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'f') + "\r\n";
   huge += "Content-Length: 0\r\n\r\n";
   auto peer = answering(huge);
-  Outcome r = fetch_now(peer->url("/"), {.max_header_size = 16 * 1024}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {.max_header_size = 16 * 1024}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusProtocolError);
   EXPECT_EQ(r.hdr.error, Error::kHeaderTooLarge);
 }
@@ -170,7 +150,7 @@ TEST_F(ClientFaultsTest, AResponseWithBothContentLengthAndTransferEncodingIs596)
   auto peer = answering(
       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
       "0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusProtocolError);
   EXPECT_EQ(r.hdr.error, Error::kBadFraming);
   EXPECT_EQ(pool_stats().idle, 0u);
@@ -178,14 +158,14 @@ TEST_F(ClientFaultsTest, AResponseWithBothContentLengthAndTransferEncodingIs596)
 
 TEST_F(ClientFaultsTest, GarbageInsteadOfAResponseIs596) {
   auto peer = answering("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusProtocolError);
   EXPECT_EQ(r.hdr.error.category(), http_category());
 }
 
 TEST_F(ClientFaultsTest, AServerThatClosesWithoutAnsweringIs595) {
   auto peer = answering("");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_EQ(r.hdr.error, Error::kNoResponse);
 }
@@ -193,34 +173,34 @@ TEST_F(ClientFaultsTest, AServerThatClosesWithoutAnsweringIs595) {
 TEST_F(ClientFaultsTest, BadGzipIs597) {
   auto peer = answering(
       "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 12\r\n\r\nnot gzip!!!!");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusBodyError);
   EXPECT_EQ(r.hdr.error, Error::kBadContentEncoding);
 }
 
 TEST_F(ClientFaultsTest, ABadLocationIs596) {
   auto peer = answering("HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n");
-  Outcome r = fetch_now(peer->url("/"), {}, peer.get());
+  Outcome r = fetch_now("GET", peer->url("/"), {}, peer.get());
   EXPECT_EQ(r.hdr.status, kStatusProtocolError);
   EXPECT_EQ(r.hdr.error, Error::kBadLocation);
 }
 
 TEST_F(ClientFaultsTest, BadUrlsAndSchemesAre599FromTheLoop) {
   for (const char* url : {"ftp://127.0.0.1/", "not a url", "http://", "http://h:99999/"}) {
-    Outcome r = fetch_now(url, {});
+    Outcome r = fetch_now("GET", url, {});
     EXPECT_EQ(r.hdr.status, kStatusOtherError) << url;
     EXPECT_FALSE(r.hdr.reason.empty());
   }
-  Outcome scheme = fetch_now("gopher://127.0.0.1/", {});
+  Outcome scheme = fetch_now("GET", "gopher://127.0.0.1/", {});
   EXPECT_EQ(scheme.hdr.error, Error::kUnsupportedScheme);
-  Outcome proxy = fetch_now("http://127.0.0.1/", {.proxy = "socks5://127.0.0.1:1080"});
+  Outcome proxy = fetch_now("GET", "http://127.0.0.1/", {.proxy = "socks5://127.0.0.1:1080"});
   EXPECT_EQ(proxy.hdr.status, kStatusOtherError);
 }
 
 TEST_F(ClientFaultsTest, ANameThatDoesNotResolveIs595) {
   // The built-in resolver (hosts file only) keeps the lookup on this machine.
   set_default_resolver(builtin_resolver());
-  Outcome r = fetch_now("http://no-such-host.invalid/", {});
+  Outcome r = fetch_now("GET", "http://no-such-host.invalid/", {});
   set_default_resolver(nullptr);
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_EQ(r.hdr.error.category(), resolve_category());

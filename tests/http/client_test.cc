@@ -10,37 +10,18 @@
 
 #include "core/loop.h"
 #include "tests/examples/support/process.h"
+#include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
 
 namespace ae::http {
 namespace {
 
 using examples_test::run_until;
+using http_test::fetch_now;
 using http_test::HttpPeer;
+using http_test::Outcome;
 using http_test::PeerConnection;
 using http_test::Received;
-
-struct Outcome {
-  int calls = 0;
-  std::string body;
-  Response hdr;
-};
-
-// Makes a request and runs the loop until its callback ran; checks that it did not run inside
-// the call.
-Outcome fetch_now(std::string_view method, const std::string& url, Options options = {}) {
-  auto out = std::make_shared<Outcome>();
-  Request r = request(method, url, std::move(options), [out](std::string body, Response hdr) {
-    ++out->calls;
-    out->body = std::move(body);
-    out->hdr = std::move(hdr);
-  });
-  EXPECT_EQ(out->calls, 0) << "the callback ran inside request()";
-  EXPECT_TRUE(run_until([&] { return out->calls > 0; })) << "no callback for " << url;
-  EXPECT_EQ(out->calls, 1);
-  EXPECT_FALSE(r.active());
-  return std::move(*out);
-}
 
 std::string ok(std::string_view body, std::string_view extra = "") {
   return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
