@@ -352,6 +352,6 @@ CondVar<Json> Rpc::call(Json args) {
 
 std::size_t Rpc::pending() const noexcept { return state_ ? state_->calls.size() : 0; }
 pid_t Rpc::pid() const noexcept { return state_ ? state_->process.pid() : 0; }
-bool Rpc::alive() const noexcept { return state_ && !state_->lost; }
+bool Rpc::alive() const noexcept { return state_ && !state_->lost && state_->kill_reason.empty(); }
 
 }  // namespace ae::fork

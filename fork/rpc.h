@@ -173,7 +173,7 @@ class Rpc {
   std::size_t pending() const noexcept;
   // The worker's pid once known (the ssh client's for remote workers), else 0.
   pid_t pid() const noexcept;
-  // False once the worker is lost.
+  // False once the worker is lost, or being killed after a call timed out.
   bool alive() const noexcept;
 
  private:
