@@ -40,7 +40,8 @@ std::string default_host() {
 }
 
 Result<std::shared_ptr<Listener>> listen_on(std::string_view host_text, std::string_view service,
-                                            ServerPrepareCallback& prepare, const char* who) {
+                                            ServerPrepareCallback& prepare, const char* who,
+                                            const ServerSocketOptions& options = {}) {
   std::string host = host_text.empty() ? default_host() : std::string(host_text);
   std::optional<HostAddress> ipn = parse_address(host);
   if (!ipn) return invalid(std::string(who) + ": cannot parse '" + host + "' as host address");
@@ -73,6 +74,10 @@ Result<std::shared_ptr<Listener>> listen_on(std::string_view host_text, std::str
     int on = 1;
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0) {
       return errno_error(errno, std::string(who) + ": setsockopt SO_REUSEADDR");
+    }
+    if (options.reuse_port &&
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) {
+      return errno_error(errno, std::string(who) + ": setsockopt SO_REUSEPORT");
     }
   }
   if (::bind(fd.get(), address.get(), address.size()) < 0) {
@@ -140,8 +145,14 @@ Result<TcpServer> tcp_bind(std::string_view host, std::string_view service,
 
 Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
                              ServerPrepareCallback prepare) {
+  return tcp_server(host, service, std::move(accept), std::move(prepare), ServerSocketOptions{});
+}
+
+Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
+                             ServerPrepareCallback prepare, const ServerSocketOptions& options) {
   if (!accept) throw std::invalid_argument("ae::tcp_server: the accept callback is empty");
-  Result<std::shared_ptr<Listener>> listener = listen_on(host, service, prepare, "tcp_server");
+  Result<std::shared_ptr<Listener>> listener =
+      listen_on(host, service, prepare, "tcp_server", options);
   if (!listener) return listener.error();
   (*listener)->start_accepting(std::move(accept));
   return TcpServer(std::move(*listener));

@@ -41,6 +41,13 @@ using AcceptCallback = Function<void(int fd, const std::string& host, std::uint1
 // listen backlog, 0 for the default of 128.
 using ServerPrepareCallback = Function<int(int fd, const std::string& host, std::uint16_t port)>;
 
+// Socket options for tcp_server beyond AnyEvent's.
+struct ServerSocketOptions {
+  // SO_REUSEPORT, set before bind(2) (TCP only): several sockets, typically one per thread's
+  // loop, may listen on the same address, and the kernel spreads new connections over them.
+  bool reuse_port = false;
+};
+
 // A listening socket with one owner. Destroying it (or close()) stops accepting, closes the
 // listening socket and, for a unix-domain socket, unlinks its path if that still names the socket
 // this server bound (not a file someone put there since). Connections already accepted are not
@@ -76,6 +83,8 @@ class TcpServer {
   friend Result<TcpServer> tcp_bind(std::string_view, std::string_view, ServerPrepareCallback);
   friend Result<TcpServer> tcp_server(std::string_view, std::string_view, AcceptCallback,
                                       ServerPrepareCallback);
+  friend Result<TcpServer> tcp_server(std::string_view, std::string_view, AcceptCallback,
+                                      ServerPrepareCallback, const ServerSocketOptions&);
 
   std::shared_ptr<socket_internal::Listener> listener_;
 };
@@ -95,6 +104,10 @@ class TcpServer {
 // An empty `accept` is a programmer error: std::invalid_argument.
 Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
                              ServerPrepareCallback prepare = nullptr);
+
+// tcp_server with `options` applied to the listening socket before it is bound.
+Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
+                             ServerPrepareCallback prepare, const ServerSocketOptions& options);
 
 // AnyEvent::Socket::tcp_bind: the same set-up as tcp_server, but nothing is accepted: the caller
 // watches fd() itself. Errors: as tcp_server.
