@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -63,7 +64,83 @@ void Loop::CoreCloser::operator()(core_internal::LoopCore* core) const noexcept 
 }
 
 Loop::~Loop() {
+  destroy_services();
   if (t_current == this) t_current = nullptr;
+}
+
+// ---- Services -----------------------------------------------------------------------------------
+
+Loop::ServiceConstruction::ServiceConstruction(Loop& loop, std::type_index type) : loop_(loop) {
+  for (const std::type_index& t : loop.services_in_construction_) {
+    if (t == type) {
+      throw std::logic_error(std::string("ae::Loop::service: the constructor of ") + type.name() +
+                             " asks for that service itself");
+    }
+  }
+  loop.services_in_construction_.push_back(type);
+}
+
+Loop::ServiceConstruction::~ServiceConstruction() { loop_.services_in_construction_.pop_back(); }
+
+void* Loop::find_service_object(std::type_index type) const noexcept {
+  for (const ServiceSlot& s : services_) {
+    if (s.type == type) return s.object;
+  }
+  return nullptr;
+}
+
+void Loop::add_service(ServiceSlot slot) {
+  try {
+    services_.push_back(slot);
+  } catch (...) {
+    slot.destroy(slot.object);
+    throw;
+  }
+}
+
+void Loop::destroy_services() noexcept {
+  // Every service is shut down before the first one is destroyed, newest first; then they are
+  // destroyed newest first. One made meanwhile (by a shutdown() or a destructor) is appended,
+  // and is shut down before the next destruction.
+  for (;;) {
+    auto it = std::find_if(services_.rbegin(), services_.rend(),
+                           [](const ServiceSlot& s) { return !s.shut_down; });
+    if (it != services_.rend()) {
+      it->shut_down = true;
+      if (it->shutdown != nullptr) shut_down_service(it->shutdown, it->object);
+      continue;
+    }
+    if (services_.empty()) break;
+    ServiceSlot slot = services_.back();
+    services_.pop_back();  // gone from find_service() while its destructor runs
+    slot.destroy(slot.object);
+  }
+}
+
+void Loop::shut_down_service(void (*shutdown)(void*), void* object) noexcept {
+  try {
+    shutdown(object);
+  } catch (const std::exception& e) {
+    core_log(LogLevel::kError, "ae::core",
+             std::string("a loop service's shutdown() threw: ") + e.what());
+  } catch (...) {
+    core_log(LogLevel::kError, "ae::core", "a loop service's shutdown() threw");
+  }
+}
+
+bool Loop::dispatching() const noexcept { return core_->dispatching(); }
+
+Guard Loop::postpone_cancellable(Function<void()> f) {
+  if (!f) throw std::invalid_argument("ae::postpone_cancellable: empty function");
+  // The call and its Guard share the function: cancelling empties it (so its captures go at
+  // once), and running takes it out first, so it runs at most once.
+  auto shared = std::make_shared<Function<void()>>(std::move(f));
+  core_->postpone([shared] {
+    if (!*shared) return;
+    Function<void()> call = std::move(*shared);
+    call();
+  });
+  return Guard([shared] { *shared = nullptr; });
 }
 
 Loop& Loop::current() {

@@ -20,10 +20,15 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
+#include <type_traits>
+#include <typeindex>
+#include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "core/backend.h"
 #include "core/function.h"
+#include "core/guard.h"
 #include "core/watchers.h"
 
 namespace ae {
@@ -116,10 +121,64 @@ class Loop {
   // drains run in the same batch.
   void postpone(Function<void()> f);
 
+  // Runs `f` like postpone(), unless the returned Guard is destroyed (or reset) first: then `f`
+  // never runs, and its captures are destroyed at once rather than when the loop gets to it.
+  // This is how an operation keeps its promise that a callback never runs inside the call that
+  // started it, when the outcome is known at once. Never runs inside this call; runs at most once.
+  // Example:
+  //   done_ = loop.postpone_cancellable([this] { cb_(std::error_code(), result_); });
+  // Errors: std::invalid_argument for an empty `f`.
+  Guard postpone_cancellable(Function<void()> f);
+
+  // Destroys `owner` (a std::unique_ptr, a std::shared_ptr, any value whose destruction frees
+  // what it owns) after the callback that is running now has returned, or at once when this loop
+  // runs no callback (Envoy's deferredDelete). An object whose owner may let it go from inside
+  // the object's own callback hands itself here instead of dying on the spot, so that the
+  // object's code still on the stack may go on using `this` until it returns. Example:
+  //   void Server::close() {
+  //     listener_->stop();
+  //     loop_.delete_later(std::move(listener_));
+  //   }
+  // The object must be inert (stopped, its callbacks cancelled) when handed over: only its memory
+  // is kept. Like postpone(), the deletion runs in the loop's innermost dispatch: an object whose
+  // code waits in a nested CondVar::recv() must not be handed over from inside that wait.
+  template <class Owner>
+  void delete_later(Owner owner);
+
   // Runs `f` on this loop's thread soon. The only member that may be called from any thread;
   // `f` runs while the loop runs (inside run(), run_once() or a CondVar::recv(), or the borrowed
   // foreign loop's own run function).
   void post(Function<void()> f);
+
+  // ---- Per-loop services (Asio's use_service) --------------------------------------------------
+  // A package keeps its per-loop state (a DNS resolver and its cache, an HTTP connection pool, a
+  // registry of fork templates) in a service: one object of type T per loop, made on first use
+  // and destroyed with the loop. Example:
+  //
+  //   class Pool {
+  //    public:
+  //     explicit Pool(ae::Loop& loop);  // or a default constructor
+  //     void shutdown();                // optional: see below
+  //     ...
+  //   };
+  //   Pool& pool = ae::Loop::current().service<Pool>();
+  //
+  // Lifetime: when the loop is destroyed, before anything else of it goes and on its thread,
+  // every service that has a `void shutdown()` member gets it called (last made first), and then
+  // every service is destroyed (last made first). So a service may use the loop fully in both:
+  // destroy watchers, start or cancel work, use other services; and a service that another one
+  // made in its constructor outlives it. A service made while the loop is being destroyed is
+  // shut down and destroyed too.
+  // Thread safety: on the loop's thread only, like the watchers.
+
+  // The loop's T, made on first use as T(loop) when T can be built from a Loop&, else as T().
+  // Errors: whatever T's constructor throws (then no T is kept, and the next call tries again);
+  // std::logic_error when T's constructor asks for T itself.
+  template <class T>
+  T& service();
+  // The loop's T if it has one; never makes one.
+  template <class T>
+  T* find_service() const noexcept;
 
   // ---- Running ---------------------------------------------------------------------------------
 
@@ -150,12 +209,73 @@ class Loop {
   int& core_waiters() noexcept;
 
  private:
+  struct ServiceSlot {
+    std::type_index type;
+    void* object;
+    void (*shutdown)(void*);
+    void (*destroy)(void*) noexcept;
+    bool shut_down = false;
+  };
+  // Marks T as being made, so that T's constructor asking for T is caught.
+  class ServiceConstruction {
+   public:
+    ServiceConstruction(Loop& loop, std::type_index type);
+    ~ServiceConstruction();
+    ServiceConstruction(const ServiceConstruction&) = delete;
+    ServiceConstruction& operator=(const ServiceConstruction&) = delete;
+
+   private:
+    Loop& loop_;
+  };
+  void* find_service_object(std::type_index type) const noexcept;
+  void add_service(ServiceSlot slot);
+  void destroy_services() noexcept;
+  static void shut_down_service(void (*shutdown)(void*), void* object) noexcept;
+  // True while one of this loop's callbacks (or postponed calls) is running.
+  bool dispatching() const noexcept;
+
+  std::vector<ServiceSlot> services_;
+  std::vector<std::type_index> services_in_construction_;
+
   // Closing a core may leave it behind, inert, until watchers that outlive the loop are gone.
   struct CoreCloser {
     void operator()(core_internal::LoopCore* core) const noexcept;
   };
   std::unique_ptr<core_internal::LoopCore, CoreCloser> core_;
 };
+
+template <class T>
+T& Loop::service() {
+  static_assert(std::is_object_v<T> && !std::is_const_v<T>, "a service is a class type");
+  if (void* found = find_service_object(typeid(T))) return *static_cast<T*>(found);
+  std::unique_ptr<T> made;
+  {
+    ServiceConstruction constructing(*this, typeid(T));
+    if constexpr (std::is_constructible_v<T, Loop&>) {
+      made = std::make_unique<T>(*this);
+    } else {
+      made = std::make_unique<T>();
+    }
+  }
+  void (*shutdown)(void*) = nullptr;
+  if constexpr (requires(T & t) { t.shutdown(); }) {
+    shutdown = [](void* p) { static_cast<T*>(p)->shutdown(); };
+  }
+  add_service(ServiceSlot{typeid(T), made.get(), shutdown,
+                          [](void* p) noexcept { delete static_cast<T*>(p); }});
+  return *made.release();
+}
+
+template <class T>
+T* Loop::find_service() const noexcept {
+  return static_cast<T*>(find_service_object(typeid(T)));
+}
+
+template <class Owner>
+void Loop::delete_later(Owner owner) {
+  if (!dispatching()) return;  // nothing of the object's can be on the stack: `owner` dies here
+  postpone([owner = std::move(owner)]() mutable { Owner dying = std::move(owner); });
+}
 
 // ---- The AE function API, on Loop::current() ---------------------------------------------------
 
@@ -185,6 +305,14 @@ inline Child child(pid_t pid, Function<void(pid_t, int)> cb) {
 }
 inline Idle idle(Function<void()> cb) { return Loop::current().idle(std::move(cb)); }
 inline void postpone(Function<void()> f) { Loop::current().postpone(std::move(f)); }
+inline Guard postpone_cancellable(Function<void()> f) {
+  return Loop::current().postpone_cancellable(std::move(f));
+}
+// Loop::delete_later on the current loop; with no loop on this thread, `owner` dies at once.
+template <class Owner>
+void delete_later(Owner owner) {
+  if (Loop* loop = Loop::current_if_any()) loop->delete_later(std::move(owner));
+}
 
 // AE::now: the current loop's cached wall-clock time in seconds (makes the thread's default
 // loop if there is none yet).

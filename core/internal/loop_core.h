@@ -68,6 +68,8 @@ class LoopCore final : public BackendHost {
   bool run_once(bool block);
   void stop() noexcept { stop_requested_ = true; }
   void dispatch() override;
+  // True while a dispatch (and so a callback or a postponed call) is running.
+  bool dispatching() const noexcept { return dispatch_depth_ > 0; }
 
   // Counts blocking CondVar::recv() calls in progress (AnyEvent's recursion check).
   int& waiters() noexcept { return waiters_; }

@@ -1,5 +1,7 @@
 // postpone() and Loop::post() on every backend.
 #include <atomic>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,6 +72,118 @@ TEST_P(PostponeTest, PostWakesALoopBlockedWithNothingToWatch) {
   std::thread poster([&] { l.post([&] { got.send(1); }); });
   EXPECT_EQ(got.recv(), 1);
   poster.join();
+}
+
+// ---- postpone_cancellable ----
+
+TEST_P(PostponeTest, CancellableRunsLikePostponeUntilItsGuardGoes) {
+  std::string order;
+  CondVar<> done;
+  Guard kept = postpone_cancellable([&] { order += "kept "; });
+  Guard dropped = postpone_cancellable([&] { order += "dropped "; });
+  postpone([&] { done.send(); });
+  order += "sync ";
+  dropped.reset();
+  ASSERT_TRUE(done.wait_for(kPatience));
+  EXPECT_EQ(order, "sync kept ");
+}
+
+TEST_P(PostponeTest, CancellingReleasesTheCapturesAtOnce) {
+  auto owned = std::make_shared<int>(1);
+  std::weak_ptr<int> watch = owned;
+  Guard g = postpone_cancellable([owned = std::move(owned)] {});
+  EXPECT_FALSE(watch.expired());
+  g.reset();
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST_P(PostponeTest, CancellableCanBeCancelledByAnEarlierCallOfTheSameBatch) {
+  int runs = 0;
+  CondVar<> done;
+  Guard second;
+  Guard first = postpone_cancellable([&] { second.reset(); });
+  second = postpone_cancellable([&] { ++runs; });
+  postpone([&] { done.send(); });
+  ASSERT_TRUE(done.wait_for(kPatience));
+  EXPECT_EQ(runs, 0);
+}
+
+TEST_P(PostponeTest, CancellableGuardMayBeDestroyedInsideItsOwnCall) {
+  CondVar<int> done;
+  Guard g;
+  g = postpone_cancellable([&] {
+    g.reset();  // harmless: the call already runs
+    done.send(1);
+  });
+  ASSERT_TRUE(done.wait_for(kPatience));
+}
+
+TEST(PostponeCancellableTest, AGuardOutlivingItsLoopIsHarmless) {
+  Guard g;
+  {
+    Loop loop;
+    g = loop.postpone_cancellable([] { ADD_FAILURE() << "ran after its loop was gone"; });
+  }
+  g.reset();
+}
+
+// ---- delete_later ----
+
+struct Tracked {
+  explicit Tracked(std::vector<std::string>& log) : log(log) {}
+  ~Tracked() { log.push_back("deleted"); }
+  std::vector<std::string>& log;
+};
+
+TEST_P(PostponeTest, DeleteLaterInsideACallbackWaitsUntilItReturns) {
+  std::vector<std::string> log;
+  CondVar<> done;
+  auto object = std::make_unique<Tracked>(log);
+  Timer t = timer(0.0, [&] {
+    Tracked* raw = object.get();
+    delete_later(std::move(object));
+    raw->log.push_back("still usable");  // the point: `raw` is alive until the callback ends
+    postpone([&] {
+      log.push_back("postponed before");
+      done.send();
+    });
+  });
+  ASSERT_TRUE(done.wait_for(kPatience));
+  EXPECT_EQ(log, (std::vector<std::string>{"still usable", "deleted", "postponed before"}));
+}
+
+TEST_P(PostponeTest, DeleteLaterOutsideAnyCallbackDeletesAtOnce) {
+  std::vector<std::string> log;
+  loop().delete_later(std::make_unique<Tracked>(log));
+  EXPECT_EQ(log, (std::vector<std::string>{"deleted"}));
+}
+
+TEST_P(PostponeTest, DeleteLaterTakesSharedOwnersToo) {
+  std::vector<std::string> log;
+  CondVar<> done;
+  auto shared = std::make_shared<Tracked>(log);
+  std::weak_ptr<Tracked> watch = shared;
+  Timer t = timer(0.0, [&] {
+    delete_later(std::move(shared));
+    EXPECT_FALSE(watch.expired());
+    postpone([&] { done.send(); });
+  });
+  ASSERT_TRUE(done.wait_for(kPatience));
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST_P(PostponeTest, AnObjectHandedOverBeforeACallbackThrowsIsStillDeleted) {
+  std::vector<std::string> log;
+  auto object = std::make_unique<Tracked>(log);
+  Timer t = timer(0.0, [&] {
+    delete_later(std::move(object));
+    throw std::runtime_error("callback failed");
+  });
+  EXPECT_THROW(loop().run(), std::runtime_error);
+  CondVar<> done;
+  postpone([&] { done.send(); });
+  ASSERT_TRUE(done.wait_for(kPatience));
+  EXPECT_EQ(log, (std::vector<std::string>{"deleted"}));
 }
 
 AE_CONFORMANCE_SUITE(PostponeTest);
