@@ -185,8 +185,12 @@ struct Options {
   // Runs on each new socket before connect(2); returns the attempt's timeout (AnyEvent's
   // on_prepare). Default: the connect timeout.
   Function<Seconds(int fd)> on_prepare{};
-  // Runs once with the final response's header (not for redirect hops, not for internal errors);
-  // returning false ends the request with 598 (the connection is closed).
+  // Runs with each request's head (request line and fields, as sent) just before it goes out:
+  // every hop, retry and CONNECT. For logging and curl's -v.
+  Function<void(std::string_view head)> on_request{};
+  // Runs once with the final response's header (not for redirect hops, not for internal errors;
+  // the hops are in hdr.redirect already); returning false ends the request with 598 (the
+  // connection is closed).
   Function<bool(const Response& hdr)> on_header{};
   // Runs for each piece of the body as it arrives (decoded), instead of collecting it: the
   // callback then gets an empty body. Returning false ends the request with 598. Not called for

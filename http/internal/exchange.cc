@@ -239,6 +239,10 @@ void Exchange::send_connect() {
   if (!proxy_->authorization.empty())
     req += "Proxy-Authorization: " + proxy_->authorization + "\r\n";
   req += "\r\n";
+  if (opt_.on_request) {
+    opt_.on_request(req);
+    if (finished_) return;
+  }
   conn_->handle.push_write(req);
 }
 
@@ -350,10 +354,13 @@ void Exchange::send_request() {
   parser_.emplace(http_internal::ParserLimits{.header_limit = opt_.max_header_size});
   if (method_ == "HEAD") parser_->skip_body();
 
-  Handle& h = conn_->handle;
-  double idle = phase_timeout(opt_.idle_timeout);
-  h.wtimeout(idle);
   std::string head = request_head();
+  if (opt_.on_request) {
+    opt_.on_request(head);
+    if (finished_) return;
+  }
+  Handle& h = conn_->handle;
+  h.wtimeout(phase_timeout(opt_.idle_timeout));
   if (!hop_body_) {
     h.push_write(head);
     request_sent();
@@ -523,6 +530,7 @@ void Exchange::on_response_header() {
   resp_.http_version = head.version == 10 ? "1.0" : "1.1";
   resp_.headers = std::move(head.headers);
   resp_.url = url_.text;
+  resp_.redirect = chain_;
   if (waiting_continue_ || (body_started_ && !body_sent_)) {
     // The server answered before taking the body: stop sending it; the connection cannot
     // carry another request.
