@@ -212,36 +212,6 @@ PoolStats Pool::stats() const noexcept {
   return {s.busy, s.idle_count, waiting, s.made, s.reused};
 }
 
-// ---- The accessor ------------------------------------------------------------------------------
-
-namespace {
-
-// One pool per loop. Until core keeps per-loop services, the pools of this thread's loops live
-// here, keyed by the loop's address and checked with a timer on that loop: a loop that is gone
-// leaves its timer inert, and a new loop at the same address then gets a fresh pool.
-struct PoolEntry {
-  std::unique_ptr<Pool> pool;
-  Timer probe;
-};
-
-}  // namespace
-
-Pool& pool_for(Loop& loop) {
-  thread_local std::map<Loop*, PoolEntry> pools;
-  auto it = pools.find(&loop);
-  if (it != pools.end() && !it->second.probe.active()) {
-    // The loop this pool was made for is gone; its connections are inert, and destroying watchers
-    // of a loop that is gone is harmless.
-    pools.erase(it);
-    it = pools.end();
-  }
-  if (it == pools.end()) {
-    PoolEntry entry;
-    entry.pool = std::make_unique<Pool>(loop);
-    entry.probe = loop.timer(1e9, [] {});
-    it = pools.emplace(&loop, std::move(entry)).first;
-  }
-  return *it->second.pool;
-}
+Pool& pool_for(Loop& loop) { return loop.service<Pool>(); }
 
 }  // namespace ae::http::client_internal

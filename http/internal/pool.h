@@ -107,7 +107,7 @@ class Pool {
 // exchange, the pool, the caller of want_body_handle).
 void quiet(Handle& h);
 
-// The pool of `loop` (made on first use, destroyed with the loop).
+// The pool of `loop`: its per-loop service, made on first use, shut down and destroyed with it.
 Pool& pool_for(Loop& loop);
 
 }  // namespace ae::http::client_internal

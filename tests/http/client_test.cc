@@ -543,6 +543,24 @@ TEST_F(ClientTest, TheGuardMayBeDestroyedInsideTheCallback) {
   EXPECT_FALSE(holder);
 }
 
+TEST_F(ClientTest, EachLoopHasItsOwnPoolAndItsConnectionsGoWithIt) {
+  HttpPeer peer([](const Received&, PeerConnection& c) { c.write(ok("x")); });
+  fetch_now("GET", peer.url("/"));
+  ASSERT_EQ(pool_stats().idle, 1u);
+  {
+    Loop other;
+    Loop::Scope scope(other);
+    EXPECT_EQ(pool_stats().idle, 0u);
+    // A server on this loop, a request on it, an idle connection left in its pool.
+    HttpPeer inner([](const Received&, PeerConnection& c) { c.write(ok("inner")); });
+    EXPECT_EQ(fetch_now("GET", inner.url("/")).body, "inner");
+    EXPECT_EQ(pool_stats().idle, 1u);
+  }  // the loop goes, and its pool with it
+  EXPECT_EQ(pool_stats().idle, 1u);
+  EXPECT_EQ(fetch_now("GET", peer.url("/")).body, "x");
+  EXPECT_EQ(peer.accepted(), 1);
+}
+
 Task<std::string> fetch_twice(std::string url) {
   Reply a = co_await get(url);
   Reply b = co_await fetch("POST", url);
