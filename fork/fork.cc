@@ -138,6 +138,7 @@ struct ProcessState {
   }
 
   void stderr_text_line(std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) return;
     if (line.rfind(kExitMarker, 0) == 0) {
       remote_status = std::atoi(line.c_str() + std::strlen(kExitMarker));

@@ -23,6 +23,8 @@ PKGS=(
   # The HTTP client's interop tests: nginx's echo module streams chunked bodies on cue, tinyproxy
   # is a forward proxy with CONNECT tunnels.
   libnginx-mod-http-echo tinyproxy
+  # //fork's remote workers run over OpenSSH: the tests start their own sshd on loopback.
+  openssh-server openssh-client
   # Used by scripts: process and network helpers.
   procps iproute2 psmisc
 )
@@ -42,4 +44,10 @@ if ((${#missing[@]})); then
   APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
   "${APT[@]}" update >&2
   "${APT[@]}" install "${missing[@]}" >&2
+fi
+
+# sshd will not start without its privilege separation directory, which lives on /run (a tmpfs,
+# emptied at boot) and which the //fork remote tests cannot create from Bazel's sandbox.
+if [[ -x /usr/sbin/sshd && ! -d /run/sshd ]]; then
+  "${SUDO[@]}" mkdir -p -m 0755 /run/sshd
 fi
