@@ -484,8 +484,8 @@ class Fetcher {
           t.progress.finish();
           t.done = true;
           finish(t, hdr, via_proxy);
+          if (then) then();  // before end(): the next transfer keeps the count above zero
           all.end();
-          if (then) then();
         });
   }
 

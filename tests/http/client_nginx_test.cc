@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +16,7 @@
 #include "http/client.h"
 #include "tests/examples/support/process.h"
 #include "tests/http/support/fetch.h"
+#include "tests/http/support/gzip.h"
 #include "tests/http/support/nginx.h"
 
 namespace ae::http {
@@ -24,22 +24,9 @@ namespace {
 
 using examples_test::write_file;
 using http_test::fetch_now;
+using http_test::gzip;
 using http_test::Nginx;
 using http_test::Outcome;
-
-std::string gzip(std::string_view data) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 bool have_ipv6_loopback() {
   int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -1,28 +1,14 @@
 #include "http/internal/decoder.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <random>
 #include <string>
 
+#include "tests/http/support/gzip.h"
+
 namespace ae::http_internal {
 namespace {
-
-// `data` compressed with zlib: window_bits 15 + 16 for gzip, 15 for zlib, -15 for raw deflate.
-std::string compress(std::string_view data, int window_bits) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 std::string decode_in_pieces(ContentDecoder& d, std::string_view coded, std::size_t step,
                              bool* ok) {
@@ -65,7 +51,7 @@ TEST(DecoderTest, DecodesGzipZlibAndRawDeflateInAnyPieceSize) {
   for (Case c :
        {Case{ContentDecoder::Coding::kGzip, 31}, Case{ContentDecoder::Coding::kDeflate, 15},
         Case{ContentDecoder::Coding::kDeflate, -15}}) {
-    std::string coded = compress(body, c.bits);
+    std::string coded = http_test::gzip(body, c.bits);
     for (std::size_t step : {std::size_t{1}, std::size_t{977}, coded.size()}) {
       ContentDecoder d(c.coding);
       bool ok = false;
@@ -76,7 +62,7 @@ TEST(DecoderTest, DecodesGzipZlibAndRawDeflateInAnyPieceSize) {
 }
 
 TEST(DecoderTest, ConcatenatedGzipMembersDecodeOneAfterAnother) {
-  std::string coded = compress("first,", 31) + compress("second", 31);
+  std::string coded = http_test::gzip("first,", 31) + http_test::gzip("second", 31);
   ContentDecoder d(ContentDecoder::Coding::kGzip);
   bool ok = false;
   EXPECT_EQ(decode_in_pieces(d, coded, 5, &ok), "first,second");
@@ -84,7 +70,7 @@ TEST(DecoderTest, ConcatenatedGzipMembersDecodeOneAfterAnother) {
 }
 
 TEST(DecoderTest, CorruptOrTruncatedDataIsAnError) {
-  std::string coded = compress(sample(10000), 31);
+  std::string coded = http_test::gzip(sample(10000), 31);
   {
     ContentDecoder d(ContentDecoder::Coding::kGzip);
     bool ok = true;
@@ -111,7 +97,7 @@ TEST(DecoderTest, CorruptOrTruncatedDataIsAnError) {
 }
 
 TEST(DecoderTest, OutputStopsWhenTheConsumerSaysSo) {
-  std::string coded = compress(sample(500000), 31);
+  std::string coded = http_test::gzip(sample(500000), 31);
   ContentDecoder d(ContentDecoder::Coding::kGzip);
   int pieces = 0;
   EXPECT_TRUE(d.decode(coded, [&](std::string_view) { return ++pieces < 2; }));

@@ -9,11 +9,10 @@
 #include <stdexcept>
 
 #include "http/client.h"
+#include "tests/http/support/ports.h"
 
 namespace ae::http_test {
 namespace {
-
-using namespace std::chrono_literals;
 
 std::string token() {
   std::random_device rd;
@@ -33,11 +32,8 @@ Nginx::~Nginx() {
 }
 
 void Nginx::start() {
-  std::string last_error;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    ports_.clear();
-    for (int i = 0; i < port_count_; ++i) ports_.push_back(examples_test::free_port());
-    const std::string ready = token();
+  const std::string ready = token();
+  auto command = [&](const Ports& ports) {
     // Workers run as the current user (as root, nginx would switch them to nobody, who cannot
     // read $TEST_TMPDIR).
     std::ostringstream conf;
@@ -56,43 +52,33 @@ void Nginx::start() {
     }
     conf << "  include /etc/nginx/mime.types;\n"
          << "  default_type application/octet-stream;\n"
-         << config_(ports_, dir_)
+         << config_(ports, dir_)
          << "\n"
          // After the test's servers, so that one of those is the port's default server.
          << "  server {\n"
-         << "    listen 127.0.0.1:" << ports_[0] << ";\n"
+         << "    listen 127.0.0.1:" << ports[0] << ";\n"
          << "    server_name ae-ready.test;\n"
          << "    location = /__ready { return 200 \"" << ready << "\"; }\n"
          << "  }\n"
          << "}\n";
     examples_test::write_file(dir_ + "/nginx.conf", conf.str());
     ::unlink((dir_ + "/error.log").c_str());
-    process_ = std::make_unique<examples_test::Process>(
-        std::vector<std::string>{"/usr/sbin/nginx", "-c", dir_ + "/nginx.conf", "-p", dir_, "-e",
-                                 dir_ + "/error.log", "-g", "daemon off;"});
-    // Up when it answers with this start's token (another server on the port would not).
-    bool up = false;
-    http::Request probe;
-    Timer poll = timer(0, 0.05, [&] {
-      if (probe.active()) return;
-      http::Options o;
-      o.persistent = false;
-      o.proxy = "";
-      o.headers.add("Host", "ae-ready.test");
-      probe = http::http_get(url("/__ready"), std::move(o),
-                             [&](std::string body, http::Response) { up = up || body == ready; });
-    });
-    examples_test::run_until([&] { return up || process_->exited(); }, 15s);
-    poll.reset();
-    probe.reset();
-    if (up) return;
-    last_error = process_->err() + examples_test::read_file(dir_ + "/error.log");
-    process_->stop(SIGKILL);
-    process_.reset();
-    // nginx that lost a port to someone else says "Address already in use": try other ports.
-    if (last_error.find("in use") == std::string::npos) break;
-  }
-  throw std::runtime_error("nginx did not start: " + last_error);
+    return std::vector<std::string>{
+        "/usr/sbin/nginx",   "-c", dir_ + "/nginx.conf", "-p", dir_, "-e",
+        dir_ + "/error.log", "-g", "daemon off;"};
+  };
+  // Up when it answers with this start's token (another server on the port would not).
+  auto probe = [&](const Ports& ports, ProbeDone done) {
+    http::Options o;
+    o.persistent = false;
+    o.proxy = "";
+    o.headers.add("Host", "ae-ready.test");
+    return http::http_get("http://127.0.0.1:" + std::to_string(ports[0]) + "/__ready", std::move(o),
+                          [ready, done](std::string body, http::Response) { done(body == ready); });
+  };
+  StartedServer s = start_on_free_ports(port_count_, command, probe, dir_ + "/error.log");
+  process_ = std::move(s.process);
+  ports_ = std::move(s.ports);
 }
 
 std::string Nginx::url(std::string_view path, std::size_t port_index) const {

@@ -26,7 +26,7 @@ namespace ae::http_test {
 
 class Nginx {
  public:
-  using Ports = std::vector<std::uint16_t>;
+  using Ports = std::vector<std::uint16_t>;  // the same as http_test::Ports
   // Server blocks (and any other directives of the http block) for `ports`; `dir` is the
   // prefix directory (html/ in it is the usual document root).
   using Config = std::function<std::string(const Ports& ports, const std::string& dir)>;
