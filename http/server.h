@@ -37,6 +37,7 @@
 
 #include "core/function.h"
 #include "core/result.h"
+#include "handle/types.h"
 #include "http/headers.h"
 #include "http/router.h"
 
@@ -157,6 +158,10 @@ struct ServerOptions {
   std::string server_name = "ae";
   // Runs after each response ended, for an access log (status, body bytes sent).
   Function<void(const Request& req, int status, std::uint64_t bytes)> on_access{};
+
+  // Makes each connection TLS (AnyEvent::Handle's tls => "accept"): ae::tls::accept(ctx) from
+  // //tls. With threads, it is called on every serving thread.
+  FilterFactory tls{};
 
   // The loops serving connections: 1 serves on the current loop; N > 1 adds N - 1 threads, each
   // with its own loop and its own SO_REUSEPORT listener on the same address (TCP only), so the

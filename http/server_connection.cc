@@ -39,50 +39,53 @@ bool has_fold_or_bare_cr(std::string_view raw) {
 
 HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_t port)
     : worker(w),
-      handle(fd, {
-                     .on_error =
-                         [this](Handle&, bool fatal, std::error_code, std::string_view message) {
-                           if (!fatal) return;
-                           auto pin = shared_from_this();
-                           log(LogLevel::kDebug,
-                               "connection from " + peer_host + ": " + std::string(message));
-                           close();
-                         },
-                     .on_read =
-                         [this](Handle&) {
-                           auto pin = shared_from_this();
-                           process();
-                         },
-                     .on_eof =
-                         [this](Handle&) {
-                           auto pin = shared_from_this();
-                           peer_eof = true;
-                           if (phase == Phase::kDraining || phase == Phase::kIdle) {
-                             close();
-                           } else {
-                             process();
-                           }
-                         },
-                     .on_drain =
-                         [this](Handle&) {
-                           auto pin = shared_from_this();
-                           drained();
-                         },
-                     .on_rtimeout =
-                         [this](Handle&) {
-                           auto pin = shared_from_this();
-                           handle.rtimeout(0);
-                           if (phase == Phase::kReading) fail(408, "the body stalled");
-                         },
-                     .on_wtimeout =
-                         [this](Handle&) {
-                           auto pin = shared_from_this();
-                           log(LogLevel::kInfo,
-                               "client " + peer_host + " stopped reading; closing");
-                           close();
-                         },
-                     .no_delay = true,
-                 }),
+      handle(fd,
+             {
+                 .on_error =
+                     [this](Handle&, bool fatal, std::error_code, std::string_view message) {
+                       if (!fatal) return;
+                       auto pin = shared_from_this();
+                       log(LogLevel::kDebug,
+                           "connection from " + peer_host + ": " + std::string(message));
+                       close();
+                     },
+                 .on_read =
+                     [this](Handle&) {
+                       auto pin = shared_from_this();
+                       process();
+                     },
+                 .on_eof =
+                     [this](Handle&) {
+                       auto pin = shared_from_this();
+                       peer_eof = true;
+                       if (phase == Phase::kDraining || phase == Phase::kIdle) {
+                         close();
+                       } else {
+                         process();
+                       }
+                     },
+                 .on_drain =
+                     [this](Handle&) {
+                       auto pin = shared_from_this();
+                       drained();
+                     },
+                 .on_rtimeout =
+                     [this](Handle&) {
+                       auto pin = shared_from_this();
+                       handle.rtimeout(0);
+                       if (phase == Phase::kReading) fail(408, "the body stalled");
+                     },
+                 .on_wtimeout =
+                     [this](Handle&) {
+                       auto pin = shared_from_this();
+                       log(LogLevel::kInfo, "client " + peer_host + " stopped reading; closing");
+                       close();
+                     },
+                 .no_delay = true,
+                 .tls = w.shared->options.tls
+                            ? FilterFactory([&w](Handle& h) { return w.shared->options.tls(h); })
+                            : FilterFactory(),
+             }),
       peer_host(std::move(host)),
       peer_port(port) {}
 

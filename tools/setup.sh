@@ -25,6 +25,9 @@ PKGS=(
   libnginx-mod-http-echo tinyproxy
   # //fork's remote workers run over OpenSSH: the tests start their own sshd on loopback.
   openssh-server openssh-client
+  # The HTTP server's load and pipelining peer (h2load --h1), and libfcgi's headers for the C
+  # FastCGI application the FastCGI benchmark compares against.
+  nghttp2-client libfcgi-dev
   # Used by scripts: process and network helpers.
   procps iproute2 psmisc
 )

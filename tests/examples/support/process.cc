@@ -32,7 +32,12 @@ std::string runfile(std::string_view path) {
 }
 
 std::string example(std::string_view name) {
-  return runfile("examples/" + std::string(name) + "/" + std::string(name));
+  // A program named with '-' (ae-dig, ae-httpd) lives in a folder named with '_'.
+  std::string folder(name);
+  for (char& c : folder) {
+    if (c == '-') c = '_';
+  }
+  return runfile("examples/" + folder + "/" + std::string(name));
 }
 
 std::vector<std::string> files_in(const std::string& dir) {

@@ -28,7 +28,8 @@ using namespace std::chrono_literals;
 
 // The path of `path` (relative to the workspace) in the test's runfiles.
 std::string runfile(std::string_view path);
-// The path of example program `name` (//examples/<name>:<name>) in the test's runfiles.
+// The path of example program `name` (//examples/<name>:<name>, or for a name with '-' such as
+// ae-httpd, //examples/ae_httpd:ae-httpd) in the test's runfiles.
 std::string example(std::string_view name);
 // The entries of a directory (full paths, dot files left out); none when it does not exist.
 std::vector<std::string> files_in(const std::string& dir);

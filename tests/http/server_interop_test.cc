@@ -1,0 +1,243 @@
+// ae::http::Server and ae::http::fcgi::Server against real clients and servers no one here
+// wrote: curl (keep-alive, chunked upload, 100-continue, Range, conditional GET), h2load --h1
+// (pipelining under load), wrk (load), and nginx in front (proxy_pass with upstream keep-alive;
+// fastcgi_pass with fastcgi_keep_conn), each started by the test on 127.0.0.1.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "http/fcgi.h"
+#include "http/server.h"
+#include "http/static_files.h"
+#include "tests/examples/support/process.h"
+
+namespace ae::http_test {
+namespace {
+
+using namespace std::chrono_literals;
+using examples_test::Outcome;
+using examples_test::Process;
+using examples_test::read_file;
+using examples_test::run;
+using examples_test::run_until;
+using examples_test::temp_dir;
+using examples_test::write_file;
+using http::Request;
+using http::Response;
+using http::Router;
+using http::Server;
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string random_bytes(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+struct Fixture {
+  Fixture() {
+    dir = temp_dir("interop");
+    ::mkdir((dir + "/www").c_str(), 0755);
+    big = random_bytes(3 << 20, 7);
+    write_file(dir + "/www/big.bin", big);
+    write_file(dir + "/www/index.html", "<h1>ae</h1>\n");
+    Router r;
+    r.post("/echo", [](Request& req, Response& res) { res.send(req.body()); });
+    r.get("/small", [](Request&, Response& res) { res.send("small response\n"); });
+    r.get("/*path", http::static_files(dir + "/www"));
+    http::ServerOptions o;
+    o.max_body_size = 8 << 20;
+    o.on_access = [this](const Request& req, int, std::uint64_t) {
+      peers.insert(req.peer_port());
+      ++requests;
+    };
+    Result<Server> s = Server::listen("127.0.0.1", "0", std::move(r), std::move(o));
+    EXPECT_TRUE(s) << s.message();
+    server = std::make_unique<Server>(std::move(*s));
+  }
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(server->port()) + std::string(path);
+  }
+  std::string dir;
+  std::string big;
+  std::unique_ptr<Server> server;
+  std::set<std::uint16_t> peers;
+  int requests = 0;
+};
+
+TEST(HttpServerInteropTest, CurlReusesTheConnectionForSeveralRequests) {
+  Fixture f;
+  Outcome r =
+      run({"/usr/bin/curl", "-sS", "-v", f.url("/small"), f.url("/small"), f.url("/small")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "small response\nsmall response\nsmall response\n");
+  EXPECT_TRUE(contains(r.err, "Re-using existing connection")) << r.err;
+  EXPECT_EQ(f.peers.size(), 1u);
+  EXPECT_EQ(f.requests, 3);
+}
+
+TEST(HttpServerInteropTest, CurlUploadsAChunkedBody) {
+  Fixture f;
+  std::string body = random_bytes(1 << 20, 3);
+  write_file(f.dir + "/upload.bin", body);
+  Outcome r = run({"/usr/bin/curl", "-sS", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                   "@" + f.dir + "/upload.bin", f.url("/echo")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == body) << "echoed " << r.out.size() << " bytes of " << body.size();
+}
+
+TEST(HttpServerInteropTest, CurlWaitsFor100ContinueAndGets413ForABodyOverTheLimit) {
+  Fixture f;
+  std::string body = random_bytes(2 << 20, 4);
+  write_file(f.dir + "/upload.bin", body);
+  Outcome ok = run({"/usr/bin/curl", "-sS", "-v", "-H", "Expect: 100-continue", "--data-binary",
+                    "@" + f.dir + "/upload.bin", f.url("/echo")});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(contains(ok.err, "HTTP/1.1 100 Continue")) << ok.err;
+  EXPECT_TRUE(ok.out == body);
+  std::string huge(9 << 20, 'x');
+  write_file(f.dir + "/huge.bin", huge);
+  Outcome refused =
+      run({"/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+           "Expect: 100-continue", "--data-binary", "@" + f.dir + "/huge.bin", f.url("/echo")});
+  EXPECT_EQ(refused.out, "413") << refused.err;
+}
+
+TEST(HttpServerInteropTest, CurlGetsRangesAndConditionalAnswersForFiles) {
+  Fixture f;
+  Outcome r = run({"/usr/bin/curl", "-sS", "-r", "100-199", f.url("/big.bin")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == f.big.substr(100, 100));
+  Outcome tail = run({"/usr/bin/curl", "-sS", "-r", "-10", f.url("/big.bin")});
+  EXPECT_TRUE(tail.out == f.big.substr(f.big.size() - 10));
+  Outcome whole = run({"/usr/bin/curl", "-sS", "-D", f.dir + "/head.txt", f.url("/big.bin")});
+  EXPECT_TRUE(whole.out == f.big);
+  std::string head = read_file(f.dir + "/head.txt");
+  std::size_t at = head.find("ETag: ");
+  ASSERT_NE(at, std::string::npos) << head;
+  std::string etag = head.substr(at + 6, head.find("\r\n", at) - at - 6);
+  Outcome same = run({"/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+                      "If-None-Match: " + etag, f.url("/big.bin")});
+  EXPECT_EQ(same.out, "304");
+  Outcome since = run({"/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-z",
+                       f.dir + "/www/big.bin", f.url("/big.bin")});
+  EXPECT_EQ(since.out, "304");
+  Outcome unsatisfiable = run({"/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                               "-r", "99999999-", f.url("/big.bin")});
+  EXPECT_EQ(unsatisfiable.out, "416");
+}
+
+TEST(HttpServerInteropTest, H2loadPipelinesRequestsOverHttp1) {
+  Fixture f;
+  Outcome r = run({"/usr/bin/h2load", "--h1", "-n", "2000", "-c", "4", "-m", "16", f.url("/small")},
+                  std::nullopt, 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "2000 succeeded, 0 failed, 0 errored")) << r.out;
+  EXPECT_TRUE(contains(r.out, "status codes: 2000 2xx")) << r.out;
+  EXPECT_EQ(f.requests, 2000);
+}
+
+TEST(HttpServerInteropTest, WrkGetsOnlySuccessfulAnswers) {
+  Fixture f;
+  Outcome r =
+      run({"/usr/bin/wrk", "-t", "1", "-c", "8", "-d", "1", f.url("/small")}, std::nullopt, 60s);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Requests/sec:")) << r.out;
+  EXPECT_FALSE(contains(r.out, "Non-2xx")) << r.out;
+  EXPECT_FALSE(contains(r.out, "Socket errors")) << r.out;
+  EXPECT_GT(f.requests, 0);
+}
+
+// nginx on a port of its own (retried when another suite took it first), with `server_conf`
+// inside its http block.
+std::unique_ptr<Process> start_nginx(const std::string& dir, const std::string& http_conf,
+                                     std::uint16_t& port) {
+  std::string user = ::geteuid() == 0 ? "user root root;\n" : "";
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port = examples_test::free_port();
+    std::string conf = user + "worker_processes 1;\npid " + dir + "/nginx.pid;\nerror_log " + dir +
+                       "/error.log;\nevents { worker_connections 256; }\nhttp {\n  access_log " +
+                       dir + "/access.log;\n  client_body_temp_path " + dir +
+                       "/body;\n  proxy_temp_path " + dir + "/proxy;\n  fastcgi_temp_path " + dir +
+                       "/fastcgi;\n  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir +
+                       "/scgi;\n" + http_conf +
+                       "  server {\n    listen 127.0.0.1:" + std::to_string(port) +
+                       ";\n    location /app/ {\n      include /etc/nginx/fastcgi_params;\n"
+                       "      fastcgi_param DOCUMENT_URI $document_uri;\n"
+                       "      fastcgi_pass fcgi;\n      fastcgi_keep_conn on;\n    }\n"
+                       "    location / {\n      proxy_pass http://ae;\n"
+                       "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
+                       "    }\n  }\n}\n";
+    write_file(dir + "/nginx.conf", conf);
+    auto nginx = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-c", dir + "/nginx.conf", "-p", dir, "-e",
+                                 dir + "/error.log", "-g", "daemon off;"});
+    if (examples_test::wait_for_port(port, 10s) && !nginx->exited()) return nginx;
+    nginx->stop(SIGTERM);
+  }
+  return nullptr;
+}
+
+TEST(HttpServerInteropTest, NginxProxiesToAeAndFastCgiWithKeptConnections) {
+  Fixture f;
+  int fcgi_requests = 0;
+  Result<http::fcgi::Server> app =
+      http::fcgi::Server::listen("127.0.0.1", "0", {.on_request = [&](http::fcgi::Request& r) {
+                                   ++fcgi_requests;
+                                   r.send("Status: 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+                                   r.send("fcgi " + std::string(r.param("DOCUMENT_URI")) + " " +
+                                          std::to_string(r.body().size()) + "\n");
+                                   r.done();
+                                 }});
+  ASSERT_TRUE(app) << app.message();
+  std::string dir = temp_dir("nginx-front");
+  std::uint16_t port = 0;
+  std::string upstreams =
+      "  upstream ae { server 127.0.0.1:" + std::to_string(f.server->port()) +
+      "; keepalive 4; }\n  upstream fcgi { server 127.0.0.1:" + std::to_string(app->port()) +
+      "; keepalive 4; }\n";
+  std::unique_ptr<Process> nginx = start_nginx(dir, upstreams, port);
+  ASSERT_NE(nginx, nullptr) << read_file(dir + "/error.log");
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+
+  for (int i = 0; i < 5; ++i) {
+    Outcome r = run({"/usr/bin/curl", "-sS", base + "/small"});
+    EXPECT_EQ(r.out, "small response\n") << r.err << read_file(dir + "/error.log");
+    Outcome a = run({"/usr/bin/curl", "-sS", "--data-binary", "posted", base + "/app/x"});
+    EXPECT_EQ(a.out, "fcgi /app/x 6\n") << a.err << read_file(dir + "/error.log");
+  }
+  Outcome file = run({"/usr/bin/curl", "-sS", base + "/big.bin"});
+  EXPECT_TRUE(file.out == f.big) << file.err;
+  // nginx kept its upstream connections: one to ae's HTTP server, one to the FastCGI app.
+  EXPECT_EQ(f.peers.size(), 1u);
+  EXPECT_EQ(fcgi_requests, 5);
+  EXPECT_EQ(app->connections(), 1u);
+  EXPECT_TRUE(nginx->stop(SIGTERM).has_value());
+}
+
+TEST(HttpServerInteropTest, CgiFcgiAndNginxReachTheFcgiHelloExample) {
+  std::unique_ptr<Process> hello =
+      Process::start_server("fcgi_hello", {"--listen", "127.0.0.1:0", "--delay", "0.01"});
+  Outcome r = run({"/usr/bin/env", "-i", "REQUEST_METHOD=GET", "REQUEST_URI=/hi?x=1",
+                   "QUERY_STRING=x=1", "/usr/bin/cgi-fcgi", "-bind", "-connect", hello->address()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "hello from ae\nmethod: GET\nuri: /hi?x=1\nquery: x=1\n")) << r.out;
+  Outcome fail = run({"/usr/bin/env", "-i", "REQUEST_METHOD=GET", "QUERY_STRING=fail",
+                      "/usr/bin/cgi-fcgi", "-bind", "-connect", hello->address()});
+  EXPECT_TRUE(fail.out.starts_with("Status: 500")) << fail.out;
+}
+
+}  // namespace
+}  // namespace ae::http_test
