@@ -8,11 +8,13 @@
 //
 // Example:
 //   ae::http::Router router;
-//   router.get("/", [](ae::http::Request&, ae::http::Response& res) { res.send("home\n"); });
-//   router.get("/users/:id", [](ae::http::Request& req, ae::http::Response& res) {
+//   router.get("/", [](ae::http::ServerRequest&, ae::http::ServerResponse& res) {
+//   res.send("home\n"); }); router.get("/users/:id", [](ae::http::ServerRequest& req,
+//   ae::http::ServerResponse& res) {
 //     res.send("user " + std::string(req.param("id")) + "\n");
 //   });
-//   router.route("PUT", "/files/*path", [](ae::http::Request& req, ae::http::Response& res)
+//   router.route("PUT", "/files/*path", [](ae::http::ServerRequest& req, ae::http::ServerResponse&
+//   res)
 //       -> ae::Task<> {
 //     co_await store(req.param("path"), req.body());   // a coroutine handler
 //     res.send(201, "stored\n");
@@ -34,13 +36,13 @@
 
 namespace ae::http {
 
-class Request;
-class Response;
+class ServerRequest;
+class ServerResponse;
 
-// A handler in callback form: it answers through `res` now or later (see Response).
-using Handler = Function<void(Request& req, Response& res)>;
+// A handler in callback form: it answers through `res` now or later (see ServerResponse).
+using Handler = Function<void(ServerRequest& req, ServerResponse& res)>;
 // A handler as a coroutine: the response ends when the coroutine returns (if it did not end it).
-using CoroutineHandler = Function<Task<>(Request& req, Response& res)>;
+using CoroutineHandler = Function<Task<>(ServerRequest& req, ServerResponse& res)>;
 
 class Router {
  public:
@@ -50,7 +52,8 @@ class Router {
   // A callable returning ae::Task<> is a coroutine handler; any other is a callback handler.
   template <class H>
   void route(std::string_view method, std::string_view pattern, H&& handler) {
-    if constexpr (std::is_same_v<std::invoke_result_t<H&, Request&, Response&>, Task<>>) {
+    if constexpr (std::is_same_v<std::invoke_result_t<H&, ServerRequest&, ServerResponse&>,
+                                 Task<>>) {
       add_coroutine(method, pattern, CoroutineHandler(std::forward<H>(handler)));
     } else {
       add_handler(method, pattern, Handler(std::forward<H>(handler)));

@@ -12,7 +12,7 @@
 //
 // Example (examples/http_hello):
 //   ae::http::Router router;
-//   router.get("/hello/:name", [](ae::http::Request& req, ae::http::Response& res) {
+//   router.get("/hello/:name", [](ae::http::ServerRequest& req, ae::http::ServerResponse& res) {
 //     res.headers().set("Content-Type", "text/plain");
 //     res.send("hello, " + std::string(req.param("name")) + "\n");
 //   });
@@ -50,8 +50,8 @@ struct HttpConnection;
 namespace ae::http {
 
 // A request, complete with its body. Valid until its response ends or the client goes away (see
-// Response::on_close).
-class Request {
+// ServerResponse::on_close).
+class ServerRequest {
  public:
   const std::string& method() const noexcept { return method_; }
   // The request target as sent ("/a%20b?x=1").
@@ -86,11 +86,11 @@ class Request {
 // The answer to one request. A handler sets the status and fields, then either sends the whole
 // body at once (send), streams it (write ... end), or serves a file (send_file).
 //
-// Lifetime: a Response (and its Request) stays valid until end() (or a send) finished it, or
-// until the client went away, whichever comes first; on_close runs in the second case, and
-// callbacks of pending work must then stop using both. A coroutine handler's Request and
-// Response stay valid until the coroutine returns.
-class Response {
+// Lifetime: a ServerResponse (and its ServerRequest) stays valid until end() (or a send) finished
+// it, or until the client went away, whichever comes first; on_close runs in the second case, and
+// callbacks of pending work must then stop using both. A coroutine handler's ServerRequest and
+// ServerResponse stay valid until the coroutine returns.
+class ServerResponse {
  public:
   // The status (200 by default); effective until the head is sent.
   void status(int code) noexcept;
@@ -133,7 +133,7 @@ class Response {
 
  private:
   friend struct http_internal::Exchange;
-  explicit Response(http_internal::Exchange& x) noexcept : x_(&x) {}
+  explicit ServerResponse(http_internal::Exchange& x) noexcept : x_(&x) {}
   http_internal::Exchange* x_;
 };
 
@@ -157,7 +157,7 @@ struct ServerOptions {
   // The Server field ("" to send none).
   std::string server_name = "ae";
   // Runs after each response ended, for an access log (status, body bytes sent).
-  Function<void(const Request& req, int status, std::uint64_t bytes)> on_access{};
+  Function<void(const ServerRequest& req, int status, std::uint64_t bytes)> on_access{};
 
   // Makes each connection TLS (AnyEvent::Handle's tls => "accept"): ae::tls::accept(ctx) from
   // //tls. With threads, it is called on every serving thread.

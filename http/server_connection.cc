@@ -191,7 +191,7 @@ void HttpConnection::process() {
 bool HttpConnection::check_header(std::string_view raw) {
   const http::ServerOptions& o = worker.shared->options;
   RequestHead& head = parser->head();
-  http::Request& req = current->request;
+  http::ServerRequest& req = current->request;
   if (head.target.size() > o.max_uri_length) {
     fail(414, "request target longer than " + std::to_string(o.max_uri_length));
     return false;
@@ -242,8 +242,8 @@ bool HttpConnection::check_header(std::string_view raw) {
 
 void HttpConnection::dispatch() {
   std::shared_ptr<Exchange> x = current;
-  http::Request& req = x->request;
-  http::Response& res = x->response;
+  http::ServerRequest& req = x->request;
+  http::ServerResponse& res = x->response;
   const http::Router& router = worker.shared->router;
   http::Router::Match m = router.match(req.method(), req.path());
   if (m.route == nullptr) {

@@ -1,5 +1,5 @@
-// ae::http::Request's accessors and ae::http::Response: the head, body framing (Content-Length,
-// chunked, until close), HEAD, backpressure.
+// ae::http::ServerRequest's accessors and ae::http::ServerResponse: the head, body framing
+// (Content-Length, chunked, until close), HEAD, backpressure.
 #include <charconv>
 #include <cstdio>
 
@@ -9,44 +9,44 @@
 
 namespace ae::http {
 
-std::string_view Request::path() const noexcept {
+std::string_view ServerRequest::path() const noexcept {
   std::string_view t = target_;
   return t.substr(0, t.find('?'));
 }
 
-std::string_view Request::query() const noexcept {
+std::string_view ServerRequest::query() const noexcept {
   std::string_view t = target_;
   std::size_t q = t.find('?');
   return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
 }
 
-std::string_view Request::param(std::string_view name) const {
+std::string_view ServerRequest::param(std::string_view name) const {
   auto it = params_.find(name);
   return it == params_.end() ? std::string_view() : std::string_view(it->second);
 }
 
-void Response::status(int code) noexcept { x_->status = code; }
-int Response::status() const noexcept { return x_->status; }
-Headers& Response::headers() noexcept { return x_->headers; }
+void ServerResponse::status(int code) noexcept { x_->status = code; }
+int ServerResponse::status() const noexcept { return x_->status; }
+Headers& ServerResponse::headers() noexcept { return x_->headers; }
 
-void Response::send(std::string_view body) {
+void ServerResponse::send(std::string_view body) {
   if (x_->ended) return;
   if (!x_->head_sent) x_->send_head(body.size());
   x_->write_body(body);
   x_->finish();
 }
 
-void Response::write(std::string_view bytes) {
+void ServerResponse::write(std::string_view bytes) {
   if (x_->ended) return;
   if (!x_->head_sent) x_->send_head(std::nullopt);
   x_->write_body(bytes);
 }
 
-void Response::end() { x_->finish(); }
-void Response::on_drain(Function<void()> cb) { x_->set_on_drain(std::move(cb)); }
-void Response::on_close(Function<void()> cb) { x_->on_close = std::move(cb); }
-bool Response::ended() const noexcept { return x_->ended || x_->conn == nullptr; }
-bool Response::head_sent() const noexcept { return x_->head_sent; }
+void ServerResponse::end() { x_->finish(); }
+void ServerResponse::on_drain(Function<void()> cb) { x_->set_on_drain(std::move(cb)); }
+void ServerResponse::on_close(Function<void()> cb) { x_->on_close = std::move(cb); }
+bool ServerResponse::ended() const noexcept { return x_->ended || x_->conn == nullptr; }
+bool ServerResponse::head_sent() const noexcept { return x_->head_sent; }
 
 }  // namespace ae::http
 

@@ -1,4 +1,4 @@
-// Response::send_file (Range, conditional GET, streaming with backpressure) and the document
+// ServerResponse::send_file (Range, conditional GET, streaming with backpressure) and the document
 // root handler.
 #include "http/static_files.h"
 
@@ -114,7 +114,7 @@ std::string url_escape_name(std::string_view name) {
   return url_escape(name) + (dir ? "/" : "");
 }
 
-void send_plain(http::Response& res, int status) {
+void send_plain(http::ServerResponse& res, int status) {
   res.headers().set("Content-Type", "text/plain; charset=utf-8");
   res.send(status, std::to_string(status) + " " + std::string(http::reason_phrase(status)) + "\n");
 }
@@ -122,8 +122,8 @@ void send_plain(http::Response& res, int status) {
 }  // namespace
 
 void send_file(Exchange& x, const std::string& path) {
-  http::Response& res = x.response;
-  const http::Request& req = x.request;
+  http::ServerResponse& res = x.response;
+  const http::ServerRequest& req = x.request;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -193,7 +193,7 @@ void send_file(Exchange& x, const std::string& path) {
 
 namespace ae::http {
 
-void Response::send_file(const std::string& path) {
+void ServerResponse::send_file(const std::string& path) {
   if (x_->ended || x_->head_sent) return;
   http_internal::send_file(*x_, path);
 }
@@ -253,7 +253,7 @@ Handler static_files(const std::string& root_dir, StaticOptions options) {
     throw std::invalid_argument("ae::http::static_files: not a directory: " + root_dir);
   }
   std::string root = resolved;
-  return [root, options](Request& req, Response& res) {
+  return [root, options](ServerRequest& req, ServerResponse& res) {
     auto refuse = [&](int status) {
       res.headers().set("Content-Type", "text/plain; charset=utf-8");
       res.send(status, std::to_string(status) + " " + std::string(reason_phrase(status)) + "\n");

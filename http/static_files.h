@@ -1,5 +1,5 @@
 // Serving files: ae::http::static_files, a handler for a document root, and mime_type.
-// (Response::send_file, in http/server.h, serves one file with Range and conditional GET.)
+// (ServerResponse::send_file, in http/server.h, serves one file with Range and conditional GET.)
 //
 // Example (what ae-httpd --root does):
 //   ae::http::Router router;

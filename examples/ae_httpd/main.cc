@@ -52,7 +52,7 @@ constexpr std::string_view kUsage =
     "  -q, --quiet         no access log\n";
 
 // "127.0.0.1 - - [04/Dec/2026:17:00:00 +0000] "GET / HTTP/1.1" 200 612": the common log format.
-std::string access_line(const ae::http::Request& req, int status, std::uint64_t bytes) {
+std::string access_line(const ae::http::ServerRequest& req, int status, std::uint64_t bytes) {
   char when[64];
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
       o.tls = [&tls_factory](ae::Handle& h) { return tls_factory(h); };
     }
     if (!quiet) {
-      o.on_access = [access](const ae::http::Request& req, int status, std::uint64_t bytes) {
+      o.on_access = [access](const ae::http::ServerRequest& req, int status, std::uint64_t bytes) {
         access.log(ae::log::Level(7), access_line(req, status, bytes));
       };
     }

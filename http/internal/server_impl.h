@@ -42,8 +42,8 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   void set_on_drain(Function<void()> cb);
   void drained();
 
-  http::Request request;
-  http::Response response;
+  http::ServerRequest request;
+  http::ServerResponse response;
   // Null once the connection is gone or has moved on to the next request.
   HttpConnection* conn;
   int status = 200;

@@ -9,11 +9,11 @@
 namespace ae::http_test {
 namespace {
 
-using http::Request;
-using http::Response;
 using http::Router;
+using http::ServerRequest;
+using http::ServerResponse;
 
-void nothing(Request&, Response&) {}
+void nothing(ServerRequest&, ServerResponse&) {}
 
 std::string matched(const Router& r, std::string_view method, std::string_view path) {
   Router::Match m = r.match(method, path);

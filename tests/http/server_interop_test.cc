@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "http/static_files.h"
 #include "tests/examples/support/process.h"
+#include "tests/http/support/nginx.h"
 
 namespace ae::http_test {
 namespace {
@@ -30,10 +31,10 @@ using examples_test::run;
 using examples_test::run_until;
 using examples_test::temp_dir;
 using examples_test::write_file;
-using http::Request;
-using http::Response;
 using http::Router;
 using http::Server;
+using http::ServerRequest;
+using http::ServerResponse;
 
 bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
@@ -54,12 +55,12 @@ struct Fixture {
     write_file(dir + "/www/big.bin", big);
     write_file(dir + "/www/index.html", "<h1>ae</h1>\n");
     Router r;
-    r.post("/echo", [](Request& req, Response& res) { res.send(req.body()); });
-    r.get("/small", [](Request&, Response& res) { res.send("small response\n"); });
+    r.post("/echo", [](ServerRequest& req, ServerResponse& res) { res.send(req.body()); });
+    r.get("/small", [](ServerRequest&, ServerResponse& res) { res.send("small response\n"); });
     r.get("/*path", http::static_files(dir + "/www"));
     http::ServerOptions o;
     o.max_body_size = 8 << 20;
-    o.on_access = [this](const Request& req, int, std::uint64_t) {
+    o.on_access = [this](const ServerRequest& req, int, std::uint64_t) {
       peers.insert(req.peer_port());
       ++requests;
     };
@@ -160,36 +161,6 @@ TEST(HttpServerInteropTest, WrkGetsOnlySuccessfulAnswers) {
   EXPECT_GT(f.requests, 0);
 }
 
-// nginx on a port of its own (retried when another suite took it first), with `server_conf`
-// inside its http block.
-std::unique_ptr<Process> start_nginx(const std::string& dir, const std::string& http_conf,
-                                     std::uint16_t& port) {
-  std::string user = ::geteuid() == 0 ? "user root root;\n" : "";
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    port = examples_test::free_port();
-    std::string conf = user + "worker_processes 1;\npid " + dir + "/nginx.pid;\nerror_log " + dir +
-                       "/error.log;\nevents { worker_connections 256; }\nhttp {\n  access_log " +
-                       dir + "/access.log;\n  client_body_temp_path " + dir +
-                       "/body;\n  proxy_temp_path " + dir + "/proxy;\n  fastcgi_temp_path " + dir +
-                       "/fastcgi;\n  uwsgi_temp_path " + dir + "/uwsgi;\n  scgi_temp_path " + dir +
-                       "/scgi;\n" + http_conf +
-                       "  server {\n    listen 127.0.0.1:" + std::to_string(port) +
-                       ";\n    location /app/ {\n      include /etc/nginx/fastcgi_params;\n"
-                       "      fastcgi_param DOCUMENT_URI $document_uri;\n"
-                       "      fastcgi_pass fcgi;\n      fastcgi_keep_conn on;\n    }\n"
-                       "    location / {\n      proxy_pass http://ae;\n"
-                       "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
-                       "    }\n  }\n}\n";
-    write_file(dir + "/nginx.conf", conf);
-    auto nginx = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/sbin/nginx", "-c", dir + "/nginx.conf", "-p", dir, "-e",
-                                 dir + "/error.log", "-g", "daemon off;"});
-    if (examples_test::wait_for_port(port, 10s) && !nginx->exited()) return nginx;
-    nginx->stop(SIGTERM);
-  }
-  return nullptr;
-}
-
 TEST(HttpServerInteropTest, NginxProxiesToAeAndFastCgiWithKeptConnections) {
   Fixture f;
   int fcgi_requests = 0;
@@ -202,15 +173,22 @@ TEST(HttpServerInteropTest, NginxProxiesToAeAndFastCgiWithKeptConnections) {
                                    r.done();
                                  }});
   ASSERT_TRUE(app) << app.message();
-  std::string dir = temp_dir("nginx-front");
-  std::uint16_t port = 0;
   std::string upstreams =
       "  upstream ae { server 127.0.0.1:" + std::to_string(f.server->port()) +
       "; keepalive 4; }\n  upstream fcgi { server 127.0.0.1:" + std::to_string(app->port()) +
       "; keepalive 4; }\n";
-  std::unique_ptr<Process> nginx = start_nginx(dir, upstreams, port);
-  ASSERT_NE(nginx, nullptr) << read_file(dir + "/error.log");
-  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  Nginx nginx("front", 1, [&](const Nginx::Ports& p, const std::string&) {
+    return upstreams + "  server {\n    listen 127.0.0.1:" + std::to_string(p[0]) +
+           ";\n    location /app/ {\n      include /etc/nginx/fastcgi_params;\n"
+           "      fastcgi_param DOCUMENT_URI $document_uri;\n"
+           "      fastcgi_pass fcgi;\n      fastcgi_keep_conn on;\n    }\n"
+           "    location / {\n      proxy_pass http://ae;\n"
+           "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n"
+           "    }\n  }\n";
+  });
+  nginx.start();
+  std::string base = nginx.url("");
+  std::string dir = nginx.dir();
 
   for (int i = 0; i < 5; ++i) {
     Outcome r = run({"/usr/bin/curl", "-sS", base + "/small"});
@@ -224,7 +202,6 @@ TEST(HttpServerInteropTest, NginxProxiesToAeAndFastCgiWithKeptConnections) {
   EXPECT_EQ(f.peers.size(), 1u);
   EXPECT_EQ(fcgi_requests, 5);
   EXPECT_EQ(app->connections(), 1u);
-  EXPECT_TRUE(nginx->stop(SIGTERM).has_value());
 }
 
 TEST(HttpServerInteropTest, CgiFcgiAndNginxReachTheFcgiHelloExample) {

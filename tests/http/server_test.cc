@@ -17,21 +17,21 @@ namespace ae::http_test {
 namespace {
 
 using examples_test::run_until;
-using http::Request;
-using http::Response;
 using http::Router;
 using http::Server;
 using http::ServerOptions;
+using http::ServerRequest;
+using http::ServerResponse;
 
 constexpr std::string_view kGet = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
 
 Router hello_router() {
   Router r;
-  r.get("/hello", [](Request&, Response& res) {
+  r.get("/hello", [](ServerRequest&, ServerResponse& res) {
     res.headers().set("Content-Type", "text/plain");
     res.send("hello\n");
   });
-  r.post("/echo", [](Request& req, Response& res) { res.send(req.body()); });
+  r.post("/echo", [](ServerRequest& req, ServerResponse& res) { res.send(req.body()); });
   return r;
 }
 
@@ -75,9 +75,10 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInRequestOrder) {
   Router r;
   // /slow answers later than /fast would, yet its answer must come first.
   Timer later;
-  r.get("/slow",
-        [&](Request&, Response& res) { later = timer(0.05, [&res] { res.send("slow\n"); }); });
-  r.get("/fast/:n", [](Request& req, Response& res) {
+  r.get("/slow", [&](ServerRequest&, ServerResponse& res) {
+    later = timer(0.05, [&res] { res.send("slow\n"); });
+  });
+  r.get("/fast/:n", [](ServerRequest& req, ServerResponse& res) {
     res.send("fast " + std::string(req.param("n")) + "\n");
   });
   Server server = start(std::move(r));
@@ -131,7 +132,7 @@ TEST(HttpServerTest, AChunkedRequestBodyIsDecoded) {
 
 TEST(HttpServerTest, AStreamedResponseIsChunkedAndWrittenOnDrain) {
   Router r;
-  r.get("/stream", [](Request&, Response& res) {
+  r.get("/stream", [](ServerRequest&, ServerResponse& res) {
     auto left = std::make_shared<int>(50);
     auto more = std::make_shared<Function<void()>>();
     *more = [&res, left, more] {
@@ -201,7 +202,7 @@ TEST(HttpServerTest, UnknownPathsAre404AndUnknownMethods405WithAllow) {
 
 TEST(HttpServerTest, ACoroutineHandlerAnswersAfterAwaiting) {
   Router r;
-  r.route("GET", "/later", [](Request& req, Response& res) -> Task<> {
+  r.route("GET", "/later", [](ServerRequest& req, ServerResponse& res) -> Task<> {
     CondVar<> tick;
     Timer t = timer(0.02, [&] { tick.send(); });
     co_await tick;
@@ -217,8 +218,9 @@ TEST(HttpServerTest, ACoroutineHandlerAnswersAfterAwaiting) {
 
 TEST(HttpServerTest, AThrowingHandlerIsAnswered500) {
   Router r;
-  r.get("/throw", [](Request&, Response&) { throw std::runtime_error("handler failed"); });
-  r.route("GET", "/cothrow", [](Request&, Response&) -> Task<> {
+  r.get("/throw",
+        [](ServerRequest&, ServerResponse&) { throw std::runtime_error("handler failed"); });
+  r.route("GET", "/cothrow", [](ServerRequest&, ServerResponse&) -> Task<> {
     CondVar<> tick;
     Timer t = timer(0, [&] { tick.send(); });
     co_await tick;
@@ -266,7 +268,7 @@ TEST(HttpServerTest, MalformedAndOversizedRequestsGetTheirStatusAndAClose) {
        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
            std::string(2048, 'c') + "\r\n",
        "413 Content Too Large"},
-      // Request smuggling.
+      // ServerRequest smuggling.
       {"content-length and transfer-encoding",
        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
        "0\r\n\r\n",
@@ -285,7 +287,8 @@ TEST(HttpServerTest, MalformedAndOversizedRequestsGetTheirStatusAndAClose) {
        "fffffffffffffffff1\r\nabc\r\n",
        ""},
       {"transfer-encoding not ending in chunked",
-       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", "400 Bad Request"},
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+       "400 Bad Request"},
       {"transfer-encoding in HTTP/1.0",
        "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
        "400 Bad Request"},
@@ -339,7 +342,7 @@ TEST(HttpServerTest, AClientThatResetsMidResponseMakesOnCloseRun) {
   bool closed = false;
   bool started = false;
   Router r;
-  r.get("/forever", [&](Request&, Response& res) {
+  r.get("/forever", [&](ServerRequest&, ServerResponse& res) {
     started = true;
     res.write("first part");
     res.on_close([&] { closed = true; });
@@ -365,7 +368,7 @@ TEST(HttpServerTest, AClientThatResetsMidRequestLeavesNothingBehind) {
 TEST(HttpServerTest, AccessCallbackSeesEachResponse) {
   std::vector<std::string> lines;
   ServerOptions o;
-  o.on_access = [&](const Request& req, int status, std::uint64_t bytes) {
+  o.on_access = [&](const ServerRequest& req, int status, std::uint64_t bytes) {
     lines.push_back(req.method() + " " + req.target() + " " + std::to_string(status) + " " +
                     std::to_string(bytes));
   };
@@ -380,9 +383,9 @@ TEST(HttpServerTest, AccessCallbackSeesEachResponse) {
 // ---- Shutdown -----------------------------------------------------------------------------------
 
 TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
-  Response* pending = nullptr;
+  ServerResponse* pending = nullptr;
   Router r = hello_router();
-  r.get("/pending", [&](Request&, Response& res) { pending = &res; });
+  r.get("/pending", [&](ServerRequest&, ServerResponse& res) { pending = &res; });
   Server server = start(std::move(r));
   RawClient idle(server.port());
   idle.send(kGet);
@@ -407,7 +410,7 @@ TEST(HttpServerTest, ShutdownClosesWhatIsLeftAtTheDeadline) {
   bool closed = false;
   bool started = false;
   Router r;
-  r.get("/stuck", [&](Request&, Response& res) {
+  r.get("/stuck", [&](ServerRequest&, ServerResponse& res) {
     started = true;
     res.on_close([&] { closed = true; });
   });
@@ -425,7 +428,7 @@ TEST(HttpServerTest, ShutdownClosesWhatIsLeftAtTheDeadline) {
 TEST(HttpServerTest, ServesOnSeveralThreads) {
   std::atomic<int> calls{0};
   Router r;
-  r.get("/t", [&](Request&, Response& res) {
+  r.get("/t", [&](ServerRequest&, ServerResponse& res) {
     ++calls;
     res.send("ok\n");
   });

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   internal::etag_matches(input, "\"abc-123\"");
   static const ae::http::Router router = [] {
     ae::http::Router r;
-    auto h = [](ae::http::Request&, ae::http::Response&) {};
+    auto h = [](ae::http::ServerRequest&, ae::http::ServerResponse&) {};
     r.get("/", h);
     r.get("/users/:id", h);
     r.get("/users/me", h);
