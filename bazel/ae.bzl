@@ -25,27 +25,3 @@ def ae_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
 def ae_cc_benchmark(name, copts = [], **kwargs):
     """A benchmark binary: built like a program, never run as a test."""
     native.cc_binary(name = name, copts = AE_COPTS + copts, **kwargs)
-
-def ae_cc_fuzz_test(name, srcs, corpus = [], deps = [], copts = [], size = "small", **kwargs):
-    """A libFuzzer target (LLVMFuzzerTestOneInput in srcs) and, by default, a test.
-
-    Plain builds link //bazel:fuzz_driver, which runs the corpus files and deterministic
-    mutations of them; --config=fuzz links libFuzzer instead (run the binary by hand).
-    """
-    native.cc_test(
-        name = name,
-        srcs = srcs,
-        copts = AE_COPTS + copts,
-        size = size,
-        data = corpus,
-        args = ["$(location %s)" % c for c in corpus],
-        linkopts = select({
-            "//bazel:libfuzzer": ["-fsanitize=fuzzer"],
-            "//conditions:default": [],
-        }),
-        deps = deps + select({
-            "//bazel:libfuzzer": [],
-            "//conditions:default": ["//bazel:fuzz_driver"],
-        }),
-        **kwargs
-    )

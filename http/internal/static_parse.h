@@ -1,6 +1,6 @@
 // The small parsers the static file code applies to request fields and paths: byte ranges
 // (RFC 9110 §14.1.2), percent-decoding of a path, and entity-tag lists (If-None-Match).
-// Hand-written, linear, no allocation beyond the output; fuzzed by //tests/http:static_fuzz.
+// Hand-written, linear, no allocation beyond the output; fuzzed by //tests/fuzz:http_server_scanners_fuzz.
 #pragma once
 
 #include <cstdint>
