@@ -17,7 +17,7 @@ def ae_cc_test(name, copts = [], deps = [], size = "small", **kwargs):
     native.cc_test(
         name = name,
         copts = AE_COPTS + copts,
-        deps = deps + ["//bazel/third_party:gtest_main"],
+        deps = deps + ["//tests/support:main"],
         size = size,
         **kwargs
     )

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/internal/loop_core.h"
+
 namespace ae {
 namespace {
 
@@ -54,6 +56,8 @@ std::unique_ptr<Backend> make_backend(std::string_view name) {
   }
   return factory != nullptr ? factory() : nullptr;
 }
+
+double Backend::wall_now() const noexcept { return core_internal::wall_clock(); }
 
 std::string linked_backends() {
   Registry& r = registry();

@@ -77,6 +77,14 @@ class Backend {
 
   // Called by the loop just before it goes away, while the host is still valid.
   virtual void detach() noexcept = 0;
+
+  // The clocks the loop reads at the start of each iteration and in Loop::now_update(): the
+  // monotonic time timers are measured on (steady_clock's epoch) and the wall-clock time (seconds
+  // since the epoch) Loop::now() reports. May be called before attach(). Real backends keep
+  // these defaults, the system clocks; a backend made for tests returns a clock the test moves,
+  // so that timer behaviour can be tested without waiting or racing real time.
+  virtual TimePoint steady_now() const noexcept { return std::chrono::steady_clock::now(); }
+  virtual double wall_now() const noexcept;
 };
 
 // Makes a backend of the model named `name` ("asio", "uv"); null when that backend is not linked.

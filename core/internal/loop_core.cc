@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -45,12 +46,6 @@ struct RunningScope {
 };
 
 }  // namespace
-
-MonoNs mono_clock() noexcept {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return MonoNs{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 double wall_clock() noexcept {
   timespec ts;
@@ -723,8 +718,10 @@ void LoopCore::run_postponed() {
 // ---- Dispatch -----------------------------------------------------------------------------------
 
 void LoopCore::update_time() noexcept {
-  mono_now_ = mono_clock();
-  wall_now_ = wall_clock();
+  mono_now_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  backend_->steady_now().time_since_epoch())
+                  .count();
+  wall_now_ = backend_->wall_now();
 }
 
 void LoopCore::collect_events() {

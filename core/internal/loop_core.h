@@ -223,8 +223,7 @@ class LoopCore final : public BackendHost {
   bool attached_ = false;
 };
 
-// Monotonic and wall clocks.
-MonoNs mono_clock() noexcept;
+// The system's wall clock, in seconds since the epoch.
 double wall_clock() noexcept;
 
 // Converts seconds to nanoseconds for a timer: NaN and infinity throw std::invalid_argument

@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "tests/conformance/fixture.h"
+#include "core/condvar.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
@@ -26,7 +28,7 @@ void wait_exited(pid_t pid) {
   ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
 }
 
-using ChildTest = Conformance;
+using ChildTest = LoopTest;
 
 TEST_P(ChildTest, ReportsTheExitCode) {
   pid_t pid = spawn_exiting(3);
@@ -126,7 +128,7 @@ TEST_P(ChildTest, RejectsNegativePidsAndStrangers) {
   EXPECT_EQ(loop().active_watchers(), 0u);
 }
 
-AE_CONFORMANCE_SUITE(ChildTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, ChildTest, ::testing::ValuesIn(all_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -5,13 +5,15 @@
 #include <tuple>
 #include <vector>
 
+#include "core/condvar.h"
 #include "core/task.h"
-#include "tests/conformance/fixture.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
 
-using CondVarTest = Conformance;
+using CondVarTest = LoopTest;
 
 TEST_P(CondVarTest, RecvRunsTheLoopUntilSend) {
   CondVar<int> cv;
@@ -207,7 +209,8 @@ TEST_P(CondVarTest, CoAwaitOnAReadyVariableDoesNotSuspend) {
   EXPECT_EQ(task.recv(), 8);
 }
 
-AE_CONFORMANCE_SUITE(CondVarTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, CondVarTest, ::testing::ValuesIn(all_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -5,12 +5,14 @@
 
 #include <stdexcept>
 
-#include "tests/conformance/fixture.h"
+#include "core/condvar.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
 
-using ExceptionTest = Conformance;
+using ExceptionTest = LoopTest;
 
 TEST_P(ExceptionTest, ThrowFromATimerLeavesRecv) {
   CondVar<> never;
@@ -56,7 +58,8 @@ TEST_P(ExceptionTest, ThrowFromAnIoWatcherAndAPostponedCall) {
   ::close(fds[1]);
 }
 
-AE_CONFORMANCE_SUITE(ExceptionTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, ExceptionTest, ::testing::ValuesIn(all_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

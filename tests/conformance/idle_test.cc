@@ -2,12 +2,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "tests/conformance/fixture.h"
+#include "core/condvar.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
 
-using IdleTest = Conformance;
+using IdleTest = LoopTest;
 
 TEST_P(IdleTest, RunsRepeatedlyWhileNothingElseHappens) {
   int calls = 0;
@@ -57,7 +59,7 @@ TEST_P(IdleTest, StopsWhenDestroyedInsideItsCallback) {
   EXPECT_EQ(calls, 1);
 }
 
-AE_CONFORMANCE_SUITE(IdleTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, IdleTest, ::testing::ValuesIn(all_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

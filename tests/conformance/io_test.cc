@@ -12,7 +12,9 @@
 #include <system_error>
 #include <vector>
 
-#include "tests/conformance/fixture.h"
+#include "core/condvar.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
@@ -36,7 +38,7 @@ struct FdPair {
   }
 };
 
-using IoTest = Conformance;
+using IoTest = LoopTest;
 
 TEST_P(IoTest, ReadWatcherFiresWhenAPipeBecomesReadable) {
   FdPair p = FdPair::pipe();
@@ -222,7 +224,7 @@ TEST_P(IoTest, AnFdClosedUnderAWatcherStopsItWithoutSpinning) {
   w.reset();
 }
 
-AE_CONFORMANCE_SUITE(IoTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, IoTest, ::testing::ValuesIn(all_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

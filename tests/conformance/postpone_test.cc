@@ -6,12 +6,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/conformance/fixture.h"
+#include "core/condvar.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
 
-using PostponeTest = Conformance;
+using PostponeTest = LoopTest;
 
 TEST_P(PostponeTest, NeverRunsInsideTheCallAndKeepsFifoOrder) {
   std::string order;
@@ -186,7 +188,8 @@ TEST_P(PostponeTest, AnObjectHandedOverBeforeACallbackThrowsIsStillDeleted) {
   EXPECT_EQ(log, (std::vector<std::string>{"deleted"}));
 }
 
-AE_CONFORMANCE_SUITE(PostponeTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, PostponeTest, ::testing::ValuesIn(all_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "tests/conformance/fixture.h"
+#include "core/condvar.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::testing {
 namespace {
 
-using SignalTest = Conformance;
+using SignalTest = LoopTest;
 
 TEST_P(SignalTest, IsDeliveredFromTheLoopNotFromTheSignalHandler) {
   int calls = 0;
@@ -106,7 +108,8 @@ TEST_P(SignalTest, SigpipeDoesNotKillTheProgram) {
   ::close(fds[1]);
 }
 
-AE_CONFORMANCE_SUITE(SignalTest);
+INSTANTIATE_TEST_SUITE_P(AllBackends, SignalTest, ::testing::ValuesIn(all_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

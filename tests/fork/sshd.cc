@@ -14,7 +14,7 @@
 
 #include "fork/util.h"
 #include "tests/fork/fork_test_util.h"
-#include "tests/support/sockets.h"
+#include "tests/support/ports.h"
 
 namespace ae::fork_testing {
 namespace {

@@ -65,8 +65,9 @@ TEST_P(ConnectSocketTest, TheHeaderExampleRuns) {
 
 TEST_P(ConnectSocketTest, AClosedPortIsConnectionRefused) {
   std::error_code error;
+  RefusingPort refusing;
   Handle h(
-      "127.0.0.1", std::to_string(closed_port()),
+      "127.0.0.1", std::to_string(refusing.port()),
       {.on_connect_error = [&](Handle&, std::error_code ec, std::string_view) { error = ec; }});
   ASSERT_TRUE(run_until([&] { return bool(error); }));
   EXPECT_EQ(error, std::errc::connection_refused);
@@ -88,13 +89,13 @@ TEST_P(ConnectSocketTest, ABlackHoleTimesOutAfterThePrepareTimeout) {
 TEST_P(ConnectSocketTest, UnixDomainSockets) {
   // sun_path holds 107 bytes, and Bazel's $TEST_TMPDIR can be longer: use it when it fits.
   const char* dir = std::getenv("TEST_TMPDIR");
-  std::string path = std::string(dir ? dir : "/tmp") + "/h-" + GetParam().name;
+  std::string path = std::string(dir ? dir : "/tmp") + "/h-" + GetParam();
   char short_dir[] = "/tmp/ae-handle-XXXXXX";
   bool made_dir = false;
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     ASSERT_NE(::mkdtemp(short_dir), nullptr);
     made_dir = true;
-    path = std::string(short_dir) + "/h-" + GetParam().name;
+    path = std::string(short_dir) + "/h-" + GetParam();
   }
   int l = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un sa{};
@@ -145,7 +146,7 @@ TEST_P(ConnectSocketTest, RetryMovesToTheNextAddressOfAName) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConnectSocketTest, ::testing::ValuesIn(main_backends()),
-                         variant_name);
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -74,7 +74,8 @@ TEST_P(ConnectTest, OnPrepareSeesEachAttemptsSocketAndSetsItsTimeout) {
 }
 
 TEST_P(ConnectTest, ConnectErrorWithoutOnConnectErrorIsFatalOnError) {
-  int port = closed_port();
+  RefusingPort refusing;
+  int port = refusing.port();
   bool fatal = false;
   std::error_code error;
   std::string message;
@@ -152,7 +153,7 @@ TEST_P(ConnectTest, DestroyingTheHandleWhileConnectingCancelsTheAttempt) {
           .on_connect_error = [&](Handle&, std::error_code, std::string_view) { ++calls; }});
   ASSERT_TRUE(run_until([&] { return connector_.connector().attempts == 1; }));
   h.reset();
-  EXPECT_FALSE(run_until([&] { return calls > 0; }, 0.4));
+  EXPECT_FALSE(run_until([&] { return calls > 0; }, 0.4s));
 }
 
 TEST_P(ConnectTest, TheTlsOptionEncodesWritesQueuedBeforeTheConnection) {
@@ -187,7 +188,7 @@ TEST_P(ConnectTest, WithoutAConnectorTheErrorSaysToLinkSocket) {
   EXPECT_NE(message.find("//socket"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ConnectTest, ::testing::ValuesIn(main_backends()), variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ConnectTest, ::testing::ValuesIn(main_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -160,7 +160,7 @@ TEST_P(FaultsTest, AHugeLineAgainstRbufMaxIsEnospcWithBoundedMemory) {
     }
     ::close(fd);
   });
-  bool failed = run_until([&] { return e.count() > 0; }, 60);
+  bool failed = run_until([&] { return e.count() > 0; }, 60s);
   writer.join();
   ASSERT_TRUE(failed);
   EXPECT_TRUE(e.fatal[0]);
@@ -301,12 +301,12 @@ TEST_P(FaultsTest, RandomBytesNeverCrashOrHangAnyFramedReader) {
       }
       ::close(fd);
     });
-    EXPECT_TRUE(run_until([&] { return done; }, 30));
+    EXPECT_TRUE(run_until([&] { return done; }, 30s));
     writer.join();
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FaultsTest, ::testing::ValuesIn(main_backends()), variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, FaultsTest, ::testing::ValuesIn(main_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -275,7 +275,7 @@ TEST_P(FilterTest, AFactoryThatMakesNoFilterIsFatalEproto) {
   ::close(b);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FilterTest, ::testing::ValuesIn(main_backends()), variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, FilterTest, ::testing::ValuesIn(main_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -193,7 +193,7 @@ TEST_P(HandleTest, ReadingStopsWhileNothingWantsData) {
   peer->shutdown_write();
   ASSERT_TRUE(run_until([&] { return !l1.empty(); }));
   // Nothing queued: the rest and the end-of-file go unnoticed (AnyEvent's probe).
-  EXPECT_FALSE(run_until([&] { return e.count > 0; }, 0.2));
+  EXPECT_FALSE(run_until([&] { return e.count > 0; }, 0.2s));
   // A new reader sees them: the partial line cannot complete, so EPIPE.
   h->push_read(line, [](Handle&, std::string, std::string) {});
   ASSERT_TRUE(run_until([&] { return e.count > 0; }));
@@ -220,7 +220,7 @@ TEST_P(HandleTest, DestroyInsideAReaderStopsEveryLaterCallback) {
   peer->write("a\nb\n");
   peer->shutdown_write();
   ASSERT_TRUE(run_until([&] { return h->destroyed(); }));
-  EXPECT_FALSE(run_until([&] { return e.count > 0 || eof || second > 0; }, 0.1));
+  EXPECT_FALSE(run_until([&] { return e.count > 0 || eof || second > 0; }, 0.1s));
   EXPECT_EQ(h->fd(), -1);
   h->push_write("ignored");  // silent no-ops
   h->push_read(line, [&](Handle&, std::string, std::string) { ++second; });
@@ -400,7 +400,7 @@ TEST_P(HandleTest, RtimeoutIgnoresWritesAndWtimeoutIgnoresReads) {
 TEST_P(HandleTest, SettingAnOverdueTimeoutFiresRightAway) {
   int fired = 0;
   open({.on_timeout = [&](Handle&) { ++fired; }});
-  EXPECT_FALSE(run_until([] { return false; }, 0.15));  // idle for a while
+  EXPECT_FALSE(run_until([] { return false; }, 0.15s));  // idle for a while
   auto start = std::chrono::steady_clock::now();
   h->timeout(0.1);  // already overdue
   EXPECT_EQ(fired, 0) << "never inside the setter";
@@ -558,8 +558,7 @@ TEST_P(HandleTest, CustomReadersConsumeAndRaiseErrors) {
   EXPECT_EQ(e.ec, std::errc::bad_message);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, HandleTest, ::testing::ValuesIn(all_backend_variants()),
-                         variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, HandleTest, ::testing::ValuesIn(all_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -89,7 +89,7 @@ double read_stream(Mode mode, std::size_t total) {
     }
     ::close(fd);
   });
-  bool done = run_until([&] { return delivered >= total || failed || eof; }, 300) && !failed;
+  bool done = run_until([&] { return delivered >= total || failed || eof; }, 300s) && !failed;
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   writer.join();
   EXPECT_TRUE(done) << delivered << " of " << total << " bytes";
@@ -139,7 +139,7 @@ TEST_P(LinearTest, FindingTheEndOfOneLongLineTakesLinearTime) {
   expect_linear(Mode::kOneLine, 48u << 20, "one long line");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LinearTest, ::testing::ValuesIn(main_backends()), variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, LinearTest, ::testing::ValuesIn(main_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -66,7 +66,7 @@ TEST_P(ReadTypesTest, LineWithALiteralMarkerSpanningTwoWrites) {
     });
   }
   peer->write("one\r\ntwo\r\n");
-  ASSERT_FALSE(run_until([&] { return !got.empty(); }, 0.05));
+  ASSERT_FALSE(run_until([&] { return !got.empty(); }, 0.05s));
   peer->write(".\r\nthree\r\n.\r\n");
   ASSERT_TRUE(wait_got(2));
   EXPECT_EQ(got, (std::vector<std::string>{"one\r\ntwo", "three"}));
@@ -101,7 +101,7 @@ TEST_P(ReadTypesTest, LineFindsTheMarkerInALongLineWithoutRescanning) {
   std::string block(64 * 1024, 'y');
   for (int i = 0; i < 128; ++i) peer->write(block);
   peer->write("\n");
-  ASSERT_TRUE(run_until([&] { return !got.empty(); }, 20));
+  ASSERT_TRUE(run_until([&] { return !got.empty(); }, 20s));
   EXPECT_EQ(got[0].size(), 128u * block.size());
 }
 
@@ -238,7 +238,7 @@ TEST_P(ReadTypesTest, PackstringRoundTripsInEveryFormat) {
   wire += packstring("w").encode(big);
   h->push_read(packstring("w"), collect());
   peer->write(wire);
-  ASSERT_TRUE(run_until([&] { return got.size() == want.size(); }, 10));
+  ASSERT_TRUE(run_until([&] { return got.size() == want.size(); }, 10s));
   EXPECT_EQ(got, want);
 }
 
@@ -335,7 +335,7 @@ TEST_P(ReadTypesTest, TlsDetectRecognisesAHandshakeRecord) {
     minor = mi;
   });
   peer->write(std::string("\x16\x03", 2));
-  ASSERT_FALSE(run_until([&] { return major >= 0; }, 0.05)) << "undecided after two bytes";
+  ASSERT_FALSE(run_until([&] { return major >= 0; }, 0.05s)) << "undecided after two bytes";
   peer->write(std::string("\x01\x00\x2a", 3));
   ASSERT_TRUE(run_until([&] { return major >= 0; }));
   EXPECT_TRUE(tls);
@@ -373,7 +373,7 @@ TEST_P(ReadTypesTest, TlsDetectLeavesPlainTextForTheNextReader) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReadTypesTest, ::testing::ValuesIn(main_backends()),
-                         variant_name);
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

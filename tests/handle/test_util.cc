@@ -28,14 +28,6 @@ std::vector<std::string> split(std::string_view s) {
 
 }  // namespace
 
-bool run_until(const std::function<bool()>& pred, double seconds) {
-  Loop& loop = Loop::current();
-  bool expired = false;
-  Timer limit = loop.timer(Seconds(seconds), [&] { expired = true; });
-  while (!pred() && !expired) loop.run_once(true);
-  return pred();
-}
-
 RawPeer::RawPeer(int fd) : fd_(fd) {
   ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
   reader_ = io(fd_, kRead, [this] {
@@ -69,11 +61,12 @@ void RawPeer::write(std::string_view data) {
 }
 
 bool RawPeer::wait_bytes(std::size_t n, double seconds) {
-  return run_until([&] { return received_.size() >= n || eof_; }, seconds) && received_.size() >= n;
+  return run_until([&] { return received_.size() >= n || eof_; }, Seconds(seconds)) &&
+         received_.size() >= n;
 }
 
 bool RawPeer::wait_eof(double seconds) {
-  return run_until([&] { return eof_; }, seconds);
+  return run_until([&] { return eof_; }, Seconds(seconds));
 }
 
 void RawPeer::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
@@ -202,19 +195,5 @@ ScopedTestConnector::ScopedTestConnector() : connector_(std::make_shared<TestCon
 ScopedTestConnector::~ScopedTestConnector() { set_default_connector(nullptr); }
 
 // ---- LoopTest -----------------------------------------------------------------------------------
-
-void LoopTest::SetUp() {
-  test_loop_ = std::make_unique<TestLoop>(GetParam());
-  scope_ = std::make_unique<Loop::Scope>(test_loop_->loop());
-}
-
-void LoopTest::TearDown() {
-  // Let deferred work (lingering writes, say) finish; then nothing may be left. (While
-  // run_until waits, its own deadline timer is the one active watcher.)
-  run_until([&] { return loop().active_watchers() <= 1; }, 5);
-  EXPECT_EQ(loop().active_watchers(), 0u) << "watchers left behind";
-  scope_.reset();
-  test_loop_.reset();
-}
 
 }  // namespace ae::testing

@@ -13,13 +13,12 @@
 
 #include "core/connector.h"
 #include "core/loop.h"
-#include "tests/support/backends.h"
+#include "tests/support/loop.h"
+#include "tests/support/ports.h"
+#include "tests/support/run_until.h"
 #include "tests/support/sockets.h"
 
 namespace ae::testing {
-
-// Runs the current loop until pred() holds or `seconds` passed; returns pred().
-bool run_until(const std::function<bool()>& pred, double seconds = 5);
 
 // The far end of a Handle's fd: non-blocking, reads whatever arrives into received() while the
 // loop runs, writes synchronously (the data in tests fits the kernel buffers, or the caller says
@@ -72,18 +71,6 @@ class ScopedTestConnector {
 
  private:
   std::shared_ptr<TestConnector> connector_;
-};
-
-// Base fixture: a loop on the variant, current for the test; at the end no watcher may be left.
-class LoopTest : public ::testing::TestWithParam<BackendVariant> {
- protected:
-  void SetUp() override;
-  void TearDown() override;
-  Loop& loop() { return test_loop_->loop(); }
-
- private:
-  std::unique_ptr<TestLoop> test_loop_;
-  std::unique_ptr<Loop::Scope> scope_;
 };
 
 }  // namespace ae::testing

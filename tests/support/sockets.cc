@@ -70,12 +70,6 @@ std::pair<int, int> tcp_pair() {
   return {c, l.accept_one()};
 }
 
-int free_port() {
-  auto [fd, port] = bound_socket();
-  ::close(fd);
-  return port;
-}
-
 bool connects(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;

@@ -1,4 +1,4 @@
-// Plain socket helpers for tests: connected pairs, free and closed loopback ports.
+// Plain socket helpers for tests: connected pairs and a blocking listener. (Ports: ports.h.)
 //
 // Example:
 //   auto [client, server] = ae::testing::tcp_pair();   // both blocking, close-on-exec
@@ -14,10 +14,6 @@ namespace ae::testing {
 std::pair<int, int> unix_pair();
 // A connected TCP pair on 127.0.0.1: {client, accepted server side}.
 std::pair<int, int> tcp_pair();
-// A port on 127.0.0.1 nobody listens on now (bound, then closed): free to bind, refuses connects.
-int free_port();
-// A port on 127.0.0.1 that refuses connections (the same as free_port(), named for the intent).
-inline int closed_port() { return free_port(); }
 // True when a blocking connect to 127.0.0.1:port succeeds.
 bool connects(int port);
 

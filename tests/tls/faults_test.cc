@@ -24,7 +24,7 @@
 namespace ae::testing {
 namespace {
 
-class FaultsTest : public TlsLoopTest {};
+class FaultsTest : public LoopTest {};
 
 void write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -144,7 +144,7 @@ TEST_P(FaultsTest, AServerThatNeverAnswersTimesOut) {
       [](Handle& h) { h.on_error([](Handle&, bool, std::error_code, std::string_view) {}); });
   Handle client("localhost", mute.service(),
                 record(e, {.rtimeout = 0.2, .tls = tls::connect(client_context())}));
-  ASSERT_TRUE(run_until([&] { return e.errors >= 2; }, 5));
+  ASSERT_TRUE(run_until([&] { return e.errors >= 2; }, 5s));
   EXPECT_FALSE(e.fatal) << "AnyEvent's timeouts are not fatal; they repeat";
   EXPECT_EQ(e.error, std::errc::timed_out);
   EXPECT_FALSE(client.filter()->established());
@@ -248,7 +248,7 @@ TEST_P(FaultsTest, AnOversizedRecordIsABadRecord) {
   EXPECT_EQ(t.e.error, tls::Error::kBadRecord) << t.e.error_message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FaultsTest, ::testing::ValuesIn(main_backends()), variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, FaultsTest, ::testing::ValuesIn(main_backends()), backend_name);
 
 // ---- Random damage to real handshakes (no sockets) ---------------------------------------------
 

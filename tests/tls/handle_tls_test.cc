@@ -20,7 +20,7 @@
 namespace ae::testing {
 namespace {
 
-class HandleTlsTest : public TlsLoopTest {};
+class HandleTlsTest : public LoopTest {};
 
 // A server that answers every line with "echo: <line>" over TLS.
 HandleServer echo_server(const tls::Context& ctx) {
@@ -107,7 +107,7 @@ TEST_P(HandleTlsTest, ManyMegabytesCrossBothWays) {
   client.push_write(sent);
   std::string back;
   client.push_read(chunk(kSize), [&](Handle&, std::string data) { back = std::move(data); });
-  ASSERT_TRUE(run_until([&] { return back.size() == kSize; }, 60)) << ce.error_message;
+  ASSERT_TRUE(run_until([&] { return back.size() == kSize; }, 60s)) << ce.error_message;
   EXPECT_TRUE(back == sent);
 }
 
@@ -412,7 +412,7 @@ TEST_P(HandleTlsTest, StoptlsGivesUpOnAPeerThatNeverAnswers) {
   Handle client("localhost", server.service(),
                 record(ce, {.tls = tls::connect(client_context()), .close_timeout = 0.3}));
   client.push_read(line, [](Handle& h, std::string, std::string) { h.stoptls(); });
-  ASSERT_TRUE(run_until([&] { return ce.errors > 0; }, 5));
+  ASSERT_TRUE(run_until([&] { return ce.errors > 0; }, 5s));
   EXPECT_TRUE(ce.fatal);
   EXPECT_EQ(ce.error, std::errc::timed_out) << ce.error_message;
   EXPECT_NE(ce.error_message.find("did not answer our close"), std::string::npos)
@@ -428,7 +428,7 @@ TEST_P(HandleTlsTest, PushShutdownGivesUpOnAPeerThatNeverAnswers) {
     h.push_write("last words\n");
     h.push_shutdown();
   });
-  ASSERT_TRUE(run_until([&] { return ce.errors > 0; }, 5));
+  ASSERT_TRUE(run_until([&] { return ce.errors > 0; }, 5s));
   EXPECT_EQ(ce.error, std::errc::timed_out) << ce.error_message;
   EXPECT_EQ(ce.eof, 0);
 }
@@ -450,7 +450,7 @@ TEST_P(HandleTlsTest, AStalledHandshakeEndsWithTheHandlesTimeout) {
   // A client that connects and then says nothing at all.
   Events ce;
   Handle silent("127.0.0.1", server.service(), record(ce));
-  ASSERT_TRUE(run_until([&] { return timeouts > 0; }, 5));
+  ASSERT_TRUE(run_until([&] { return timeouts > 0; }, 5s));
   EXPECT_EQ(se.starttls, 0);
 }
 
@@ -504,7 +504,7 @@ TEST_P(HandleTlsTest, DestroyingTheHandleInsideOnStarttlsIsSafe) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HandleTlsTest, ::testing::ValuesIn(main_backends()),
-                         variant_name);
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

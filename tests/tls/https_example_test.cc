@@ -8,40 +8,18 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/tls/support/pki.h"
 #include "tests/tls/support/tls_test_util.h"
 
 namespace ae::testing {
 namespace {
 
-std::string program(const std::string& name) {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
-         "/examples/https/" + name;
-}
+std::string program(const std::string& name) { return runfile("examples/https/" + name); }
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(std::vector<std::string> argv) {
-  Process p(std::move(argv));
-  Outcome o;
-  if (!p.wait_exit(20) || !run_until([&] { return p.out_closed(); }, 5)) return o;
-  o.status = WIFEXITED(p.status()) ? WEXITSTATUS(p.status()) : -1;
-  o.out = p.out();
-  o.err = p.err();
-  return o;
-}
-
-class HttpsExampleTest : public TlsLoopTest {
+class HttpsExampleTest : public LoopTest {
  protected:
-  void TearDown() override {
-    server_.reset();  // its pipe watchers go before the fixture checks for leftovers
-    TlsLoopTest::TearDown();
-  }
-
   // Starts https_server with `args` on a port the kernel picks; returns "https://localhost:PORT".
   std::string start(std::vector<std::string> args) {
     std::vector<std::string> argv = {program("https_server"), "--listen", "127.0.0.1:0"};
@@ -61,7 +39,7 @@ class HttpsExampleTest : public TlsLoopTest {
 TEST_P(HttpsExampleTest, TheClientAndCurlFetchFromTheServer) {
   std::string base = start({"--cert", pki().server.cert_file, "--key", pki().server.key_file});
   Outcome ae = run({program("https_client"), "--cacert", pki().ca.cert_file, "-v", base + "/x"});
-  EXPECT_EQ(ae.status, 0) << ae.err;
+  EXPECT_EQ(ae.exit_code, 0) << ae.err;
   EXPECT_NE(ae.out.find("HTTP/1.1 200 OK"), std::string::npos) << ae.out;
   EXPECT_NE(ae.out.find("path: /x"), std::string::npos) << ae.out;
   EXPECT_NE(ae.out.find("server name (SNI): localhost"), std::string::npos) << ae.out;
@@ -69,7 +47,7 @@ TEST_P(HttpsExampleTest, TheClientAndCurlFetchFromTheServer) {
 
   Outcome curl = run({"curl", "--silent", "--show-error", "--cacert", pki().ca.cert_file,
                       "--tlsv1.2", "--tls-max", "1.2", base + "/from-curl"});
-  EXPECT_EQ(curl.status, 0) << curl.err;
+  EXPECT_EQ(curl.exit_code, 0) << curl.err;
   EXPECT_NE(curl.out.find("protocol: TLSv1.2"), std::string::npos) << curl.out;
   EXPECT_NE(curl.out.find("application protocol (ALPN): http/1.1"), std::string::npos) << curl.out;
 }
@@ -80,7 +58,7 @@ TEST_P(HttpsExampleTest, TheServerAnswersARequestWithAVeryLongPath) {
   std::string base = start({"--cert", pki().server.cert_file, "--key", pki().server.key_file});
   const std::string path = "/" + std::string(40000, 'p');
   Outcome ae = run({program("https_client"), "--cacert", pki().ca.cert_file, base + path});
-  EXPECT_EQ(ae.status, 0) << ae.err;
+  EXPECT_EQ(ae.exit_code, 0) << ae.err;
   EXPECT_NE(ae.out.find("path: " + path + "\n"), std::string::npos);
   EXPECT_FALSE(server_->exited()) << server_->err();
 }
@@ -88,13 +66,13 @@ TEST_P(HttpsExampleTest, TheServerAnswersARequestWithAVeryLongPath) {
 TEST_P(HttpsExampleTest, TheClientSaysWhyItRefusesAServer) {
   std::string base = start({"--cert", pki().expired.cert_file, "--key", pki().expired.key_file});
   Outcome expired = run({program("https_client"), "--cacert", pki().ca.cert_file, base + "/"});
-  EXPECT_EQ(expired.status, 1);
+  EXPECT_EQ(expired.exit_code, 1);
   EXPECT_NE(expired.err.find("certificate has expired"), std::string::npos) << expired.err;
   Outcome untrusted = run({program("https_client"), base + "/"});  // the system store only
-  EXPECT_EQ(untrusted.status, 1);
+  EXPECT_EQ(untrusted.exit_code, 1);
   EXPECT_NE(untrusted.err.find("not signed by a trusted CA"), std::string::npos) << untrusted.err;
   Outcome insecure = run({program("https_client"), "--insecure", base + "/"});
-  EXPECT_EQ(insecure.status, 0) << insecure.err;
+  EXPECT_EQ(insecure.exit_code, 0) << insecure.err;
 }
 
 TEST_P(HttpsExampleTest, AServerThatRequiresAClientCertificateGetsOneFromCurl) {
@@ -102,24 +80,24 @@ TEST_P(HttpsExampleTest, AServerThatRequiresAClientCertificateGetsOneFromCurl) {
                             "--ca", pki().ca.cert_file, "--verify-client"});
   Outcome with = run({"curl", "--silent", "--show-error", "--cacert", pki().ca.cert_file, "--cert",
                       pki().client.cert_file, "--key", pki().client.key_file, base + "/"});
-  EXPECT_EQ(with.status, 0) << with.err;
+  EXPECT_EQ(with.exit_code, 0) << with.err;
   EXPECT_NE(with.out.find("client certificate: CN=ae test client"), std::string::npos) << with.out;
   Outcome without = run({program("https_client"), "--cacert", pki().ca.cert_file, base + "/"});
-  EXPECT_EQ(without.status, 1);
+  EXPECT_EQ(without.exit_code, 1);
   EXPECT_NE(without.err.find("certificate required"), std::string::npos) << without.err;
 }
 
 TEST_P(HttpsExampleTest, BadCommandLinesAreUsageErrors) {
-  EXPECT_EQ(run({program("https_client"), "http://localhost/"}).status, 2);
-  EXPECT_EQ(run({program("https_client")}).status, 2);
-  EXPECT_EQ(run({program("https_server"), "--cert", "x.pem"}).status, 2);
+  EXPECT_EQ(run({program("https_client"), "http://localhost/"}).exit_code, 2);
+  EXPECT_EQ(run({program("https_client")}).exit_code, 2);
+  EXPECT_EQ(run({program("https_server"), "--cert", "x.pem"}).exit_code, 2);
   Outcome missing = run({program("https_server"), "--cert", "/nonexistent.pem", "--key", "k"});
-  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("/nonexistent.pem"), std::string::npos) << missing.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Asio, HttpsExampleTest, ::testing::Values(BackendVariant{"asio"}),
-                         variant_name);
+INSTANTIATE_TEST_SUITE_P(Asio, HttpsExampleTest, ::testing::Values(std::string("asio")),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

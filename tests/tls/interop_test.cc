@@ -15,7 +15,7 @@
 namespace ae::testing {
 namespace {
 
-class InteropTest : public TlsLoopTest {};
+class InteropTest : public LoopTest {};
 
 std::vector<std::string> cert_args(const Issued& cert) {
   return {"-cert", cert.cert_file, "-key", cert.key_file};
@@ -156,7 +156,7 @@ TEST_P(InteropTest, SClientTalksToAeServer) {
   EXPECT_NE(client->err().find("Verification: OK"), std::string::npos) << client->err();
   EXPECT_NE(client->err().find("Protocol version: TLSv1.3"), std::string::npos);
   client->close_stdin();  // s_client sends close_notify and exits
-  ASSERT_TRUE(client->wait_exit());
+  ASSERT_TRUE(client->wait().has_value());
   ASSERT_TRUE(run_until([&] { return ae.e.eof > 0 || ae.e.errors > 0; }));
   EXPECT_EQ(ae.e.eof, 1) << "a clean close_notify ends the stream: " << ae.e.error_message;
   EXPECT_EQ(ae.e.errors, 0);
@@ -177,7 +177,7 @@ TEST_P(InteropTest, SClientRefusesAnUntrustedAeServer) {
   AeServer ae(server_context(pki().untrusted));
   auto client = openssl_client(ae.server.port(),
                                {"-brief", "-CAfile", pki().ca.cert_file, "-verify_return_error"});
-  ASSERT_TRUE(client->wait_exit());
+  ASSERT_TRUE(client->wait().has_value());
   EXPECT_NE(client->err().find("verify error"), std::string::npos) << client->err();
   ASSERT_TRUE(run_until([&] { return ae.e.starttls > 0; }));
   EXPECT_FALSE(ae.e.starttls_ok);
@@ -204,7 +204,7 @@ TEST_P(InteropTest, AeServerRequiresSClientsCertificate) {
   ASSERT_TRUE(run_until([&] { return ae.e.starttls == 2; }));
   EXPECT_FALSE(ae.e.starttls_ok);
   EXPECT_EQ(ae.e.starttls_ec, tls::Error::kNoPeerCertificate) << ae.e.starttls_message;
-  ASSERT_TRUE(without->wait_exit());
+  ASSERT_TRUE(without->wait().has_value());
   EXPECT_EQ(without->out().find("echo: anonymous"), std::string::npos);
 }
 
@@ -222,7 +222,7 @@ TEST_P(InteropTest, AeServerAgreesAlpnWithSClient) {
 
   auto none =
       openssl_client(ae.server.port(), {"-brief", "-CAfile", pki().ca.cert_file, "-alpn", "smtp"});
-  ASSERT_TRUE(none->wait_exit());
+  ASSERT_TRUE(none->wait().has_value());
   ASSERT_TRUE(run_until([&] { return ae.e.starttls == 2; }));
   EXPECT_EQ(ae.e.starttls_ec, tls::Error::kNoApplicationProtocol) << ae.e.starttls_message;
 }
@@ -258,11 +258,11 @@ TEST_P(InteropTest, SClientAskingToRenegotiateGetsAClearRefusal) {
   ASSERT_TRUE(run_until([&] { return ae.e.errors > 0; }));
   EXPECT_TRUE(ae.e.fatal);
   EXPECT_EQ(ae.e.error, tls::Error::kRenegotiation) << ae.e.error_message;
-  ASSERT_TRUE(client->wait_exit());
+  ASSERT_TRUE(client->wait().has_value());
   EXPECT_NE(client->err().find("RENEGOTIATING"), std::string::npos) << client->err();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, InteropTest, ::testing::ValuesIn(main_backends()), variant_name);
+INSTANTIATE_TEST_SUITE_P(Backends, InteropTest, ::testing::ValuesIn(main_backends()), backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -1,7 +1,6 @@
 // STARTTLS in an SMTP dialogue (RFC 3207) against aiosmtpd (Debian's python3-aiosmtpd) with TLS
 // required: the plain greeting and EHLO, STARTTLS on the live Handle, EHLO again inside TLS, and
 // a message delivered into the server's Maildir.
-#include <dirent.h>
 
 #include <fstream>
 #include <sstream>
@@ -12,6 +11,7 @@
 
 #include "core/condvar.h"
 #include "handle/handle.h"
+#include "tests/support/files.h"
 #include "tests/tls/support/contexts.h"
 #include "tests/tls/support/handle_support.h"
 #include "tests/tls/support/tls_test_util.h"
@@ -21,21 +21,6 @@ namespace ae::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string runfile(const std::string& path) {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" + path;
-}
-
-std::vector<std::string> files_in(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') names.push_back(dir + "/" + e->d_name);
-    }
-    ::closedir(d);
-  }
-  return names;
-}
 
 // One SMTP reply: the code and the text of every line.
 struct Reply {
@@ -80,22 +65,20 @@ Reply command(Handle& h, const std::string& cmd) {
   return read_reply(h);
 }
 
-class SmtpStarttlsTest : public TlsLoopTest {};
+class SmtpStarttlsTest : public LoopTest {};
 
 TEST_P(SmtpStarttlsTest, SendsAMessageAfterStarttlsToAiosmtpd) {
-  const std::string maildir =
-      std::string(std::getenv("TEST_TMPDIR")) + "/maildir-" + GetParam().name;
-  // aiosmtpd binds the port itself: pick a free one, and try another if it was taken meanwhile.
-  std::unique_ptr<Process> smtpd;
-  int port = 0;
-  for (int attempt = 0; attempt < 5 && !smtpd; ++attempt) {
-    port = free_port();
-    smtpd = std::make_unique<Process>(std::vector<std::string>{
-        "/usr/bin/python3", runfile("tests/tls/smtpd_starttls.py"), "127.0.0.1",
-        std::to_string(port), pki().server.cert_file, pki().server.key_file, maildir});
-    if (!wait_connectable(port, [&] { return !smtpd->exited(); })) smtpd.reset();
-  }
-  ASSERT_TRUE(smtpd) << "aiosmtpd did not start";
+  const std::string maildir = std::string(std::getenv("TEST_TMPDIR")) + "/maildir-" + GetParam();
+  PortServer smtpd = start_on_free_port([&](std::uint16_t port) {
+    return std::vector<std::string>{"/usr/bin/python3",
+                                    runfile("tests/tls/smtpd_starttls.py"),
+                                    "127.0.0.1",
+                                    std::to_string(port),
+                                    pki().server.cert_file,
+                                    pki().server.key_file,
+                                    maildir};
+  });
+  int port = smtpd.port;
 
   Events e;
   Handle h("127.0.0.1", std::to_string(port), record(e, {.peername = "localhost"}));
@@ -143,7 +126,7 @@ TEST_P(SmtpStarttlsTest, SendsAMessageAfterStarttlsToAiosmtpd) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SmtpStarttlsTest, ::testing::ValuesIn(main_backends()),
-                         variant_name);
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing
