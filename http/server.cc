@@ -97,6 +97,7 @@ namespace {
 Result<TcpServer> listen_worker(const std::shared_ptr<Worker>& w, std::string_view host,
                                 std::string_view service, bool reuse_port) {
   std::weak_ptr<Worker> weak = w;
+  int backlog = w->shared->options.backlog;
   return tcp_server(
       host, service,
       [weak](int fd, const std::string& h, std::uint16_t p) {
@@ -106,7 +107,8 @@ Result<TcpServer> listen_worker(const std::shared_ptr<Worker>& w, std::string_vi
           ::close(fd);
         }
       },
-      nullptr, ServerSocketOptions{.reuse_port = reuse_port});
+      [backlog](int, const std::string&, std::uint16_t) { return backlog; },
+      ServerSocketOptions{.reuse_port = reuse_port});
 }
 
 }  // namespace

@@ -159,6 +159,10 @@ struct ServerOptions {
   // Runs after each response ended, for an access log (status, body bytes sent).
   Function<void(const ServerRequest& req, int status, std::uint64_t bytes)> on_access{};
 
+  // The listen(2) backlog (nginx's default; the kernel caps it at net.core.somaxconn). A short
+  // queue drops SYNs under bursts of connections, and each drop costs the client a second.
+  int backlog = 511;
+
   // Makes each connection TLS (AnyEvent::Handle's tls => "accept"): ae::tls::accept(ctx) from
   // //tls. With threads, it is called on every serving thread.
   FilterFactory tls{};
