@@ -34,9 +34,11 @@ extern "C" void on_signal(int signum) {
   int saved_errno = errno;
   const std::uint64_t b = bit(signum);
   for (Slot& s : g_slots) {
-    if ((s.interest.load(std::memory_order_relaxed) & b) == 0) continue;
+    // Acquire: pairs with signal_hub_watch's store, so the slot's eventfd, made before the
+    // interest was published (possibly on another thread), is seen as made here (TSan).
+    if ((s.interest.load(std::memory_order_acquire) & b) == 0) continue;
     s.pending.fetch_or(b, std::memory_order_release);
-    int fd = s.event_fd.load(std::memory_order_relaxed);
+    int fd = s.event_fd.load(std::memory_order_acquire);
     if (fd >= 0) {
       std::uint64_t one = 1;
       ssize_t ignored = ::write(fd, &one, sizeof one);
