@@ -9,13 +9,14 @@
 #include <utility>
 
 #include "core/loop.h"
+#include "fork/internal/loop_end.h"
 #include "fork/internal/registry.h"
 
 namespace ae::fork_internal {
 
 using fork::Json;
 
-struct PoolState {
+struct PoolState : Abandonable {
   struct Worker {
     std::unique_ptr<fork::Rpc> rpc;
     std::size_t load = 0;
@@ -206,6 +207,18 @@ struct PoolState {
     if (!handle_alive && exiting == 0 && workers.empty() && queue.empty()) finish();
   }
 
+  void abandon() noexcept override {
+    if (destroyed) return;
+    destroyed = true;
+    start_timer.reset();
+    stop_timer.reset();
+    queue.clear();
+    workers.clear();
+    prototypes.clear();
+    options = fork::PoolOptions{};
+    self.reset();  // last: may free this
+  }
+
   void finish() {
     if (destroyed) return;
     destroyed = true;
@@ -246,6 +259,7 @@ Pool::Pool(std::vector<Fork> prototypes, std::string function, PoolOptions optio
   if (s->options.load == 0) s->options.load = 1;
   s->prototypes = std::move(prototypes);
   s->self = s;
+  s->loop->service<LoopEnd>().add(s);
   for (std::size_t i = 0; i < s->options.idle && i < s->options.max; ++i) s->start_worker();
   state_ = std::move(s);
 }

@@ -12,6 +12,7 @@
 
 #include "core/buffer.h"
 #include "core/loop.h"
+#include "fork/internal/loop_end.h"
 #include "fork/internal/registry.h"
 #include "fork/internal/rpc_frame.h"
 #include "fork/internal/serve.h"
@@ -23,7 +24,7 @@ using fork::RpcErrc;
 
 // The parent's side of one worker. It keeps itself alive (self) while a worker is attached, so
 // that outstanding callbacks and on_destroy run after the Rpc handle is gone.
-struct RpcState {
+struct RpcState : Abandonable {
   struct Call {
     Function<void(Result<Json>)> cb;
     Timer timeout;
@@ -283,6 +284,19 @@ struct RpcState {
     });
   }
 
+  // Also after finish(): its postponed last step may never run when the loop ends first, and
+  // must not keep the worker's fds (and through its watchers, the dead loop) alive.
+  void abandon() noexcept override {
+    finished = true;
+    reader.reset();
+    exit_grace.reset();
+    calls.clear();
+    writer.reset();
+    process = fork::Process();  // the worker sees EOF and exits
+    options = fork::RpcOptions{};
+    self.reset();  // last: may free this
+  }
+
   void handle_gone() {
     handle_alive = false;
     if (lost) {
@@ -313,6 +327,7 @@ Rpc::Rpc(Fork process, std::string function, RpcOptions options) {
   RpcConfig config{function, options.serialiser, options.init, options.done};
   s->options = std::move(options);
   s->self = s;
+  s->loop->service<LoopEnd>().add(s);
   process.send_arg(config.encode());
   std::weak_ptr<RpcState> weak = s;
   process.run(kRpcChildFunction, [weak](Process p) {

@@ -1,7 +1,9 @@
 #include "fork/internal/serve.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,14 +40,17 @@ std::uint32_t get_u32(const char* p) noexcept {
 
 namespace {
 
-// Children whose status someone waits for: pid -> write end of their status pipe. Touched by the
-// SIGCHLD handler, so a fixed array, changed only with SIGCHLD blocked.
+// Children whose status someone waits for: pid -> write end of their status pipe.
 struct Watched {
   pid_t pid;
   int fd;
 };
 constexpr int kMaxWatched = 4096;
 Watched g_watched[kMaxWatched];
+// SIGCHLD stays blocked in a server and is read from this signalfd between commands, so no
+// code runs in signal context (and sanitizers, which defer handlers during blocking calls,
+// cannot delay a reap).
+int g_sigchld_fd = -1;
 
 void write_u32_raw(int fd, std::uint32_t v) noexcept {
   unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
@@ -56,9 +61,10 @@ void write_u32_raw(int fd, std::uint32_t v) noexcept {
   } while (r < 0 && errno == EINTR);
 }
 
-// Async-signal-safe: waitpid, write and close only.
-void on_sigchld(int) {
-  int saved = errno;
+void reap_children() noexcept {
+  signalfd_siginfo info;
+  while (::read(g_sigchld_fd, &info, sizeof info) > 0) {
+  }
   for (;;) {
     int status;
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
@@ -73,7 +79,18 @@ void on_sigchld(int) {
       }
     }
   }
-  errno = saved;
+}
+
+// Waits until `fd` is readable (or closed), reaping children meanwhile.
+void wait_readable(int fd) noexcept {
+  for (;;) {
+    pollfd p[2] = {{fd, POLLIN, 0}, {g_sigchld_fd, POLLIN, 0}};
+    int n = ::poll(p, g_sigchld_fd >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;
+    if (p[1].revents) reap_children();
+    if (p[0].revents) return;
+  }
 }
 
 void block_sigchld(bool block) noexcept {
@@ -85,14 +102,14 @@ void block_sigchld(bool block) noexcept {
 
 void install_server_signals() noexcept {
   for (Watched& w : g_watched) w = {0, -1};
-  struct sigaction sa {};
-  sa.sa_handler = on_sigchld;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-  sigaction(SIGCHLD, &sa, nullptr);
   // The status pipe's reader may be gone: that must not kill the server.
   ::signal(SIGPIPE, SIG_IGN);
-  block_sigchld(false);
+  ::signal(SIGCHLD, SIG_DFL);
+  block_sigchld(true);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  g_sigchld_fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 // In a freshly forked child: forget the parent server's children.
@@ -101,6 +118,8 @@ void forget_watched() noexcept {
     if (w.fd >= 0) ::close(w.fd);
     w = {0, -1};
   }
+  if (g_sigchld_fd >= 0) ::close(g_sigchld_fd);
+  g_sigchld_fd = -1;
 }
 
 [[noreturn]] void fail(const char* what) {
@@ -134,6 +153,7 @@ void forget_watched() noexcept {
   auto reader = std::make_unique<BlockingReader>(in, !remote, false);
   std::string header, payload;
   for (;;) {
+    if (!remote) wait_readable(in);
     if (!reader->read_exact(5, header)) ::_exit(0);  // the parent went away
     std::uint32_t len = get_u32(header.data() + 1);
     if (len > kMaxCommandPayload) fail("command too long");
@@ -153,22 +173,24 @@ void forget_watched() noexcept {
         int ctl = remote ? -1 : reader->take_fd();
         int status_fd = remote ? -1 : reader->take_fd();
         if (ctl < 0 || status_fd < 0) fail("fork command without its fds");
-        block_sigchld(true);
         pid_t pid = ::fork();
         if (pid < 0) {
           ::close(ctl);
           ::close(status_fd);  // the parent sees the status pipe end with no pid: fork failed
-          block_sigchld(false);
           break;
         }
         if (pid == 0) {
+          // A clone serves on: it watches its own children with its own signalfd.
           forget_watched();
           ::close(status_fd);
           reader->close_fds();
           ::close(in);
           in = out = ctl;
           reader = std::make_unique<BlockingReader>(ctl, true, false);
-          block_sigchld(false);
+          sigset_t set;
+          sigemptyset(&set);
+          sigaddset(&set, SIGCHLD);
+          g_sigchld_fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
           break;
         }
         ::close(ctl);
@@ -182,7 +204,6 @@ void forget_watched() noexcept {
           }
         }
         if (!kept) ::close(status_fd);
-        block_sigchld(false);
         break;
       }
       case kCmdRun: {
