@@ -5,6 +5,13 @@
 #include <utility>
 
 namespace ae {
+namespace {
+
+thread_local std::uint64_t t_bytes_moved = 0;
+
+}  // namespace
+
+std::uint64_t Buffer::bytes_moved_for_test() noexcept { return t_bytes_moved; }
 
 Buffer::Buffer(Buffer&& other) noexcept
     : storage_(std::move(other.storage_)),
@@ -29,6 +36,7 @@ void Buffer::make_room(std::size_t n) {
   // as many bytes were consumed, which keeps the total copying linear in the bytes consumed.
   if (begin_ >= live && capacity_ - live >= n) {
     std::memmove(storage_.get(), storage_.get() + begin_, live);
+    t_bytes_moved += live;
     begin_ = 0;
     end_ = live;
     return;
@@ -36,6 +44,7 @@ void Buffer::make_room(std::size_t n) {
   std::size_t want = std::max({live + n, capacity_ * 2, std::size_t{64}});
   auto fresh = std::make_unique_for_overwrite<char[]>(want);
   if (live != 0) std::memcpy(fresh.get(), storage_.get() + begin_, live);
+  t_bytes_moved += live;
   storage_ = std::move(fresh);
   capacity_ = want;
   begin_ = 0;
@@ -61,6 +70,7 @@ void Buffer::prepend(std::string_view bytes) {
   auto fresh = std::make_unique_for_overwrite<char[]>(want);
   std::memcpy(fresh.get(), bytes.data(), bytes.size());
   if (live != 0) std::memcpy(fresh.get() + bytes.size(), storage_.get() + begin_, live);
+  t_bytes_moved += live;
   storage_ = std::move(fresh);
   capacity_ = want;
   begin_ = 0;
@@ -97,6 +107,7 @@ void Buffer::shrink_to_fit() {
   }
   auto fresh = std::make_unique_for_overwrite<char[]>(live);
   std::memcpy(fresh.get(), storage_.get() + begin_, live);
+  t_bytes_moved += live;
   storage_ = std::move(fresh);
   capacity_ = live;
   begin_ = 0;

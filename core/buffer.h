@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -65,6 +66,12 @@ class Buffer {
 
   // Releases spare capacity beyond the live bytes.
   void shrink_to_fit();
+
+  // The bytes every Buffer on this thread has copied within its storage since the thread began
+  // (sliding live bytes to the front, moving them to bigger storage, prepending, shrinking); the
+  // bytes appended are not counted. Tests read it to prove that streaming costs linear work, by
+  // counting rather than by timing a loaded machine.
+  static std::uint64_t bytes_moved_for_test() noexcept;
 
  private:
   void make_room(std::size_t n);

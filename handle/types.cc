@@ -1,5 +1,6 @@
 #include "handle/types.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -24,11 +25,21 @@ bool deliver_line(Handle& h, const LineType::Callback& cb, std::size_t eol_at,
 
 }  // namespace
 
+namespace {
+
+thread_local std::uint64_t t_bytes_scanned = 0;
+
+}  // namespace
+
 std::size_t ScanMark::from(Handle& h) const noexcept {
-  return start_ == h.rbuf_start() && scanned_ <= h.rbuf().size() ? scanned_ : 0;
+  from_ = start_ == h.rbuf_start() && scanned_ <= h.rbuf().size() ? scanned_ : 0;
+  return from_;
 }
 
+std::uint64_t ScanMark::bytes_scanned_for_test() noexcept { return t_bytes_scanned; }
+
 void ScanMark::save(Handle& h, std::size_t scanned) noexcept {
+  t_bytes_scanned += scanned - std::min(from_, scanned);
   start_ = h.rbuf_start();
   scanned_ = scanned;
 }
