@@ -11,6 +11,7 @@ ALLOWED = {
     "tls": {"packages": ["core", "tls"], "third_party": ["asio", "openssl"]},
     "fork": {"packages": ["core", "fork"], "third_party": ["asio", "nlohmann_json"]},
     "log": {"packages": ["core", "log"], "third_party": ["asio"]},
+    "io": {"packages": ["core", "io"], "third_party": ["asio"]},
     "debug": {"packages": ["core", "debug", "log"], "third_party": ["asio"]},
     "http": {
         "packages": ["core", "handle", "socket", "dns", "tls", "log", "http"],
