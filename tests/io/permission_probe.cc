@@ -21,6 +21,7 @@
 
 #include "core/core.h"
 #include "io/aio.h"
+#include "io/follow.h"
 
 namespace {
 
@@ -65,6 +66,12 @@ int main(int argc, char** argv) {
   guards.push_back(ae::fs::aio_readdir("closed", result("readdir_closed")));
   guards.push_back(ae::fs::aio_stat("closed/inside", result("stat_in_closed")));
   guards.push_back(ae::fs::aio_open("readonly", O_WRONLY, 0, result("write_readonly")));
+
+  ++pending;
+  ae::fs::FollowOptions options;
+  options.offset = 0;
+  options.on_error = [&](std::error_code code, std::string_view) { report("follow_secret", code); };
+  ae::fs::Follower follower = ae::fs::follow("secret", std::move(options), [](std::string_view) {});
 
   all_done.recv();
   return 0;

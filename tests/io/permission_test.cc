@@ -50,9 +50,9 @@ TEST(PermissionTest, RefusedRequestsReportEacces) {
       ae::testing::run({ae::testing::runfile("tests/io/permission_probe"), dir});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   std::map<std::string, int> codes = parse(r.out);
-  for (const char* name :
-       {"load_secret", "open_secret", "create_in_locked", "mkdir_in_locked", "unlink_in_locked",
-        "rename_from_locked", "readdir_closed", "stat_in_closed", "write_readonly"}) {
+  for (const char* name : {"load_secret", "open_secret", "create_in_locked", "mkdir_in_locked",
+                           "unlink_in_locked", "rename_from_locked", "readdir_closed",
+                           "stat_in_closed", "write_readonly", "follow_secret"}) {
     ASSERT_TRUE(codes.count(name)) << name << " missing from:\n" << r.out;
     EXPECT_EQ(codes[name], EACCES) << name;
   }
