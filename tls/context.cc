@@ -33,6 +33,12 @@ PeerNameCheck::PeerNameCheck(std::string_view scheme) {
   description_ = std::string(scheme) + " rules";
 }
 
+void PeerNameCheck::use_subject_alt_name_only() {
+  if (!rules_ || rules_->check_cn == CheckCn::kNever) return;
+  rules_->check_cn = CheckCn::kNever;
+  description_ += ", subjectAltName only: set verify_cn_fallback to accept the commonName";
+}
+
 bool PeerNameCheck::matches(const Certificate& cert, std::string_view peername) const {
   if (cb_) return cb_(cert, peername);
   if (rules_) return verify_peername(cert, peername, *rules_);
@@ -436,6 +442,8 @@ Result<Context> Context::create(ContextOptions o) {
   }
   SSL_CTX_set_tlsext_servername_callback(ctx, tls_internal::server_name);
   SSL_CTX_set_tlsext_servername_arg(ctx, state.get());
+
+  if (!o.verify_cn_fallback) o.verify_peername.use_subject_alt_name_only();
 
   if (o.prepare) o.prepare(ctx);
   state->options = std::move(o);

@@ -103,6 +103,9 @@ class PeerNameCheck {
   bool matches(const Certificate& cert, std::string_view peername) const;
   // How the check is described in messages ("https rules", "a callback").
   const std::string& description() const noexcept { return description_; }
+  // Makes the rules never look at the commonName (CheckCn::kNever); a callback stays as it is.
+  // A Context does this unless ContextOptions::verify_cn_fallback is set.
+  void use_subject_alt_name_only();
 
  private:
   std::optional<PeerNameRules> rules_;
@@ -150,6 +153,12 @@ struct ContextOptions {
   // peer name fails (Error::kNoPeerName) unless this is "none"; in the accept role it applies
   // only when the session was given a peer name.
   PeerNameCheck verify_peername = "https";
+  // Let the subject's commonName stand for the peer name where the scheme's rules say so
+  // (check_cn in tls/peername.h). Off by default: only subjectAltName entries count, as in
+  // RFC 6125 §6.4.4 and today's browsers and curl, so a certificate without a subjectAltName
+  // matches no name. AnyEvent always looked at the CN; this is the opt-in for old certificates.
+  // It changes scheme rules only, not a PeerNameCallback.
+  bool verify_cn_fallback = false;
   // Called for every certificate of the chain while verifying; its answer is final.
   VerifyCallback verify_cb{};
   // Trusted CAs: a PEM file, an OpenSSL hashed directory, PEM text. When none is given:

@@ -31,6 +31,9 @@
 #include <system_error>
 #include <utility>
 
+// No handle/ header on purpose: ConnectFactory and AcceptFactory are templates over the Handle
+// type, so //tls needs only //core (DESIGN.md). Where one becomes an ae::FilterFactory (a
+// Handle::Options{.tls = ...}), the caller includes handle/handle.h.
 #include "core/buffer.h"
 #include "core/stream_filter.h"
 #include "tls/certificate.h"

@@ -20,7 +20,9 @@
 // characters and a trailing dot removed. A peer name that is an IPv4 or IPv6 address matches only
 // an IP-address subjectAltName with the same bytes (RFC 2818 §3.1; AnyEvent also tried the CN).
 // Differences from AnyEvent, on purpose: an unknown scheme name is an error instead of passing,
-// and the rules have named fields instead of an [cn, alt, check] array.
+// and the rules have named fields instead of an [cn, alt, check] array. The check_cn column is
+// the scheme's own rule; a Context applies it only with ContextOptions::verify_cn_fallback and
+// otherwise looks at subjectAltName alone (tls/context.h).
 //
 // Example:
 //   auto rules = ae::tls::peername_scheme("smtp");

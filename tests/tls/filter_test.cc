@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/tls/support/contexts.h"
 #include "tests/tls/support/pki.h"
 #include "tests/tls/support/wire.h"
@@ -118,6 +120,57 @@ TEST(FilterTest, APeerNameThatIsAnAddressMatchesAnIpAltName) {
   EXPECT_EQ(ok.client.server_name(), "") << "no SNI for an address";
   Failure f = client_failure(pki().server, "127.0.0.2");
   EXPECT_EQ(f.ec, Error::kNameMismatch) << f.message;
+}
+
+// A certificate as `openssl req -x509 -subj /CN=localhost` makes it: a commonName and no
+// subjectAltName. It names the host only through the CN, which counts only when asked for.
+TEST(FilterTest, ACertificateWithoutSubjectAltNameNeedsTheCnFallback) {
+  std::string dir = temp_dir("cn-only");
+  std::string cert = dir + "/cert.pem";
+  std::string key = dir + "/key.pem";
+  Outcome made = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                      "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days",
+                      "1", "-subj", "/CN=localhost"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  Context server = make({.cert_file = cert, .key_file = key});
+  ASSERT_TRUE(make({.ca_file = cert}).native());
+
+  Wire refused(make({.ca_file = cert}), server, "localhost");
+  refused.pump();
+  EXPECT_FALSE(refused.client.established());
+  EXPECT_EQ(refused.client.error(), Error::kNameMismatch) << refused.client.error_message();
+  EXPECT_NE(refused.client.error_message().find("verify_cn_fallback"), std::string::npos)
+      << refused.client.error_message();
+
+  Wire accepted(make({.verify_cn_fallback = true, .ca_file = cert}), server, "localhost");
+  accepted.pump();
+  EXPECT_TRUE(accepted.client.established()) << accepted.client.error_message();
+
+  Wire other(make({.verify_cn_fallback = true, .ca_file = cert}), server, "example.org");
+  other.pump();
+  EXPECT_EQ(other.client.error(), Error::kNameMismatch) << "the fallback still compares the name";
+}
+
+// Schemes whose rules look at the CN even beside a DNS subjectAltName (smtp, ldap) do so only
+// with the fallback on.
+TEST(FilterTest, TheCnFallbackFollowsTheSchemesRule) {
+  Pki local(temp_dir("cn-and-san"));
+  Issued both = local.issue("both", {.cn = "cn.test", .dns = {"san.test"}}, &local.ca);
+  Context server = make({.cert_file = both.cert_file, .key_file = both.key_file});
+  Wire san_only(make({.verify_peername = "smtp", .ca_file = local.ca.cert_file}), server,
+                "cn.test");
+  san_only.pump();
+  EXPECT_EQ(san_only.client.error(), Error::kNameMismatch) << san_only.client.error_message();
+  Wire with_cn(make({.verify_peername = "smtp",
+                     .verify_cn_fallback = true,
+                     .ca_file = local.ca.cert_file}),
+               server, "cn.test");
+  with_cn.pump();
+  EXPECT_TRUE(with_cn.client.established()) << with_cn.client.error_message();
+  Wire https(make({.verify_cn_fallback = true, .ca_file = local.ca.cert_file}), server,
+             "cn.test");
+  https.pump();
+  EXPECT_EQ(https.client.error(), Error::kNameMismatch) << "https: no CN beside a DNS SAN";
 }
 
 TEST(FilterTest, WithoutAPeerNameAVerifyingClientFailsClosed) {
