@@ -15,6 +15,7 @@
 #include "tests/http/support/gzip.h"
 #include "tests/http/support/nginx.h"
 #include "tests/support/black_hole.h"
+#include "tests/support/ports.h"
 #include "tests/tls/support/pki.h"
 
 namespace ae::http {
@@ -176,6 +177,17 @@ TEST_F(AeFetchCurlTest, FailuresExitLikeCurl) {
   EXPECT_EQ(bad.exit_code, 3);
   Outcome scheme = same({"-s", "nosuch://127.0.0.1/"});
   EXPECT_EQ(scheme.exit_code, 1);
+}
+
+TEST_F(AeFetchCurlTest, TlsAndResolverFailuresExitLikeCurl) {
+  // TLS to nginx's plain port: the handshake fails on its plain-text answer (35).
+  Outcome tls = same({"-s", "https://127.0.0.1:" + std::to_string(nginx_->port(0)) + "/"});
+  EXPECT_EQ(tls.exit_code, 35) << tls.err;
+  // In the test's own network namespace the configured name servers are unreachable, so the
+  // lookup fails on this machine (6); outside one it would ask them, so it is not made.
+  if (!testing::network_isolated()) GTEST_SKIP() << "no private network namespace here";
+  Outcome name = same({"-s", "http://no-such-host.invalid/"});
+  EXPECT_EQ(name.exit_code, 6) << name.err;
 }
 
 TEST_F(AeFetchCurlTest, VerboseShowsTheRequestAndResponseHeaders) {

@@ -12,6 +12,7 @@
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
 #include "tests/support/black_hole.h"
+#include "tls/error.h"
 
 namespace ae::http {
 namespace {
@@ -118,6 +119,37 @@ TEST_F(ClientFaultsTest, AServerThatStallsInsideTheBodyHitsTheIdleTimeout) {
   EXPECT_EQ(r.hdr.error, std::errc::timed_out);
   EXPECT_EQ(r.hdr.orig_status, 200);
   EXPECT_NE(r.hdr.reason.find("idle timeout"), std::string::npos) << r.hdr.reason;
+}
+
+TEST_F(ClientFaultsTest, AServerThatStopsInsideTheHeaderHitsTheIdleTimeout) {
+  HttpPeer peer([](const Received&, PeerConnection& c) { c.write("HTTP/1.1 200 OK\r\nContent-"); });
+  Outcome r = fetch_now("GET", peer.url("/"), {.idle_timeout = 0.3}, &peer);
+  EXPECT_EQ(r.hdr.status, kStatusConnectError);
+  EXPECT_EQ(r.hdr.error, std::errc::timed_out);
+  EXPECT_FALSE(r.hdr.orig_status.has_value());
+  EXPECT_NE(r.hdr.reason.find("idle timeout"), std::string::npos) << r.hdr.reason;
+}
+
+TEST_F(ClientFaultsTest, AServerThatNeverAnswersTheTlsHandshakeHitsTheTlsTimeout) {
+  // The peer reads the ClientHello and says nothing.
+  HttpPeer peer([](const Received&, PeerConnection&) {},
+                [](PeerConnection& c) { c.stop_parsing(); });
+  Outcome r = fetch_now("GET", "https://127.0.0.1:" + std::to_string(peer.port()) + "/",
+                        {.tls_timeout = 0.3}, &peer);
+  EXPECT_EQ(r.hdr.status, kStatusConnectError);
+  EXPECT_EQ(r.hdr.error, std::errc::timed_out);
+  EXPECT_NE(r.hdr.reason.find("TLS handshake with 127.0.0.1 timed out"), std::string::npos)
+      << r.hdr.reason;
+}
+
+TEST_F(ClientFaultsTest, APlainHttpAnswerToTheTlsHandshakeIs595WithTheTlsError) {
+  // The peer takes the ClientHello for a malformed request and answers 400 in plain text.
+  HttpPeer peer([](const Received&, PeerConnection&) {});
+  Outcome r = fetch_now("GET", "https://127.0.0.1:" + std::to_string(peer.port()) + "/", {}, &peer);
+  EXPECT_EQ(r.hdr.status, kStatusConnectError);
+  EXPECT_EQ(r.hdr.error.category(), tls::tls_category()) << r.hdr.error.message();
+  EXPECT_NE(r.hdr.reason.find("TLS handshake with 127.0.0.1 failed"), std::string::npos)
+      << r.hdr.reason;
 }
 
 TEST_F(ClientFaultsTest, ASlowlorisServerIsEndedByTheTotalTimeout) {
