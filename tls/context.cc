@@ -52,11 +52,13 @@ namespace ae::tls_internal {
 using tls::ContextOptions;
 using tls::Error;
 
-void ContextState::cache_session(const std::string& peername, SSL_SESSION* session) {
+void ContextState::cache_session(const std::string& peername, std::uint16_t port,
+                                 SSL_SESSION* session) {
   SessionPtr owned(session);
   std::lock_guard lock(mutex_);
   if (options.session_cache_size == 0) return;
-  auto it = sessions_.find(peername);
+  const auto key = std::make_pair(peername, port);
+  auto it = sessions_.find(key);
   if (it == sessions_.end() && sessions_.size() >= options.session_cache_size) {
     auto oldest = sessions_.begin();
     for (auto i = sessions_.begin(); i != sessions_.end(); ++i) {
@@ -64,14 +66,15 @@ void ContextState::cache_session(const std::string& peername, SSL_SESSION* sessi
     }
     sessions_.erase(oldest);
   }
-  Entry& e = sessions_[peername];
+  Entry& e = sessions_[key];
   e.session = std::move(owned);
   e.stamp = ++clock_;
 }
 
-SSL_SESSION* ContextState::cached_session(const std::string& peername) const {
+SSL_SESSION* ContextState::cached_session(const std::string& peername,
+                                          std::uint16_t port) const {
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(peername);
+  auto it = sessions_.find(std::make_pair(peername, port));
   if (it == sessions_.end() || !SSL_SESSION_is_resumable(it->second.session.get())) return nullptr;
   SSL_SESSION_up_ref(it->second.session.get());
   return it->second.session.get();
@@ -348,11 +351,11 @@ int server_name(SSL* ssl, int* alert, void* arg) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-// Connect role: keep each new session for the next connection to the same peer name.
+// Connect role: keep each new session for the next connection to the same peer name and port.
 int new_session(SSL* ssl, SSL_SESSION* session) {
   Session* s = Session::of(ssl);
   if (s == nullptr || s->role != tls::Role::kConnect || s->peername.empty()) return 0;
-  s->ctx->cache_session(s->peername, session);
+  s->ctx->cache_session(s->peername, s->port, session);
   return 1;  // the cache holds the reference OpenSSL passed
 }
 

@@ -194,10 +194,10 @@ struct ContextOptions {
   // fails the handshake (Error::kNoApplicationProtocol, RFC 7301). Empty: no ALPN.
   std::vector<std::string> alpn{};
 
-  // ---- Sessions
-  // ----------------------------------------------------------------------------------- Resume
-  // sessions: the connect role caches the last session per peer name in this Context and offers it
-  // again; the accept role keeps OpenSSL's server-side cache.
+  // ---- Sessions ----
+  // Resume sessions: the connect role caches the last session per peer name and port in this
+  // Context and offers it to that name and port only (a session from host:443 is not one of
+  // host:8443); the accept role keeps OpenSSL's server-side cache.
   bool session_cache = true;
   // Sessions each role keeps at most.
   std::size_t session_cache_size = 1024;

@@ -1,6 +1,5 @@
 #include "tls/filter.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -12,6 +11,7 @@
 #include "tls/internal/context_state.h"
 #include "tls/internal/openssl_util.h"
 #include "tls/internal/session.h"
+#include "tls/peername.h"
 
 namespace ae::tls {
 namespace {
@@ -21,21 +21,17 @@ using tls_internal::Session;
 // The largest record payload: decrypting into this much room never leaves a record half-read.
 constexpr std::size_t kReadChunk = 16 * 1024;
 
-bool is_ip_literal(const std::string& name) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
-}
-
 }  // namespace
 
-Filter::Filter(const Context& ctx, Role role, std::string peername)
+Filter::Filter(const Context& ctx, Role role, std::string peername, std::uint16_t port)
     : s_(std::make_unique<Session>()) {
   if (!ctx) throw std::invalid_argument("ae::tls::Filter: empty Context");
   Session& s = *s_;
   s.ctx = ctx.state();
   s.role = role;
   s.peername = std::move(peername);
-  s.peername_is_ip = !s.peername.empty() && is_ip_literal(s.peername);
+  s.port = port;
+  s.peername_is_ip = is_ip_address(s.peername);
   ERR_clear_error();
   s.ssl.reset(SSL_new(ctx.native()));
   s.rbio = BIO_new(BIO_s_mem());
@@ -69,7 +65,7 @@ Filter::Filter(const Context& ctx, Role role, std::string peername)
     }
     if (!o.session_ticket.value_or(false)) SSL_set_options(ssl, SSL_OP_NO_TICKET);
     if (o.session_cache && !s.peername.empty()) {
-      if (SSL_SESSION* cached = s.ctx->cached_session(s.peername)) {
+      if (SSL_SESSION* cached = s.ctx->cached_session(s.peername, s.port)) {
         SSL_set_session(ssl, cached);
         SSL_SESSION_free(cached);  // SSL_set_session took its own reference
       }

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,11 +51,13 @@ namespace ae::tls {
 class Filter final : public StreamFilter {
  public:
   // A session in `role` made from `ctx`. `peername` is the name the peer's certificate is
-  // checked against and, in the connect role, sent with SNI; "" for none (see
-  // ContextOptions::verify_peername for what that means).
+  // checked against and, in the connect role, sent with SNI (unless it is an address); "" for
+  // none (see ContextOptions::verify_peername for what that means). `port`, the server's port in
+  // the connect role, keys the client session cache with the peer name: a session from
+  // host:443 is never offered to host:8443 (0: unknown, only sessions cached without a port).
   // Errors: std::invalid_argument for an empty Context; std::system_error (Error::kInternal)
   // when OpenSSL cannot make the session (out of memory).
-  Filter(const Context& ctx, Role role, std::string peername = {});
+  Filter(const Context& ctx, Role role, std::string peername = {}, std::uint16_t port = 0);
   ~Filter() override;
   Filter(const Filter&) = delete;
   Filter& operator=(const Filter&) = delete;
@@ -110,7 +113,8 @@ class Filter final : public StreamFilter {
 };
 
 // A FilterFactory for the connect role: the filter for Handle `h` checks h.peername() (the host
-// a Handle connects to, unless peername is set) or `peername` when given here.
+// a Handle connects to, unless peername is set) or `peername` when given here, and keys its
+// session cache by that name and h.peer()'s port.
 class ConnectFactory {
  public:
   explicit ConnectFactory(Context ctx, std::string peername = {})
@@ -118,7 +122,8 @@ class ConnectFactory {
   template <class H>
   std::unique_ptr<StreamFilter> operator()(H& h) const {
     return std::make_unique<Filter>(ctx_, Role::kConnect,
-                                    peername_.empty() ? std::string(h.peername()) : peername_);
+                                    peername_.empty() ? std::string(h.peername()) : peername_,
+                                    h.peer().port());
   }
 
  private:

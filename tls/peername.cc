@@ -73,6 +73,8 @@ std::string ip_bytes(std::string_view text) {
 
 }  // namespace
 
+bool is_ip_address(std::string_view name) { return !ip_bytes(clean(name)).empty(); }
+
 std::optional<PeerNameRules> peername_scheme(std::string_view name) {
   for (const Scheme& s : kSchemes) {
     if (s.name == name) return s.rules;

@@ -67,6 +67,11 @@ bool is_peername_scheme(std::string_view name) noexcept;
 bool verify_peername(const Certificate& cert, std::string_view peername,
                      const PeerNameRules& rules);
 
+// True for an IPv4 or IPv6 address literal, with or without the brackets a URL puts around
+// IPv6 ("[::1]"). Such a peer name is never sent with SNI (RFC 6066 §3) and matches only an
+// IP-address subjectAltName.
+bool is_ip_address(std::string_view name);
+
 // AnyEvent::TLS::match_cn: does certificate name `pattern` (which may hold a wildcard of the
 // given kind) match `name`?
 bool match_name(std::string_view pattern, std::string_view name, Wildcards wildcards);

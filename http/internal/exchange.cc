@@ -274,7 +274,9 @@ void Exchange::start_tls() {
     on_tls(ok, ec, message);
   });
   try {
-    h.starttls(std::make_unique<tls::Filter>(tls_ctx_, tls::Role::kConnect, url_.host));
+    // The port keys the session cache: a session of host:443 is not offered to host:8443.
+    h.starttls(
+        std::make_unique<tls::Filter>(tls_ctx_, tls::Role::kConnect, url_.host, url_.port));
   } catch (const std::exception& e) {
     fail(kStatusConnectError, tls::Error::kInternal, std::string("TLS: ") + e.what());
   }

@@ -173,6 +173,16 @@ TEST(FilterTest, TheCnFallbackFollowsTheSchemesRule) {
   EXPECT_EQ(https.client.error(), Error::kNameMismatch) << "https: no CN beside a DNS SAN";
 }
 
+TEST(FilterTest, ABracketedIpv6PeerNameIsNeverSentAsSni) {
+  Wire w(client_ctx(), server_ctx(), "[::1]");
+  w.pump();
+  ASSERT_TRUE(w.client.established()) << w.client.error_message();
+  EXPECT_EQ(w.client.server_name(), "");
+  EXPECT_EQ(w.server.server_name(), "") << "the server received no SNI";
+  Failure f = client_failure(pki().server, "[::2]");
+  EXPECT_EQ(f.ec, Error::kNameMismatch) << f.message;
+}
+
 TEST(FilterTest, WithoutAPeerNameAVerifyingClientFailsClosed) {
   Failure f = client_failure(pki().server, "");
   EXPECT_EQ(f.ec, Error::kNoPeerName) << f.message;
@@ -419,6 +429,25 @@ TEST(FilterTest, ASecondConnectionResumesTheCachedSession) {
   EXPECT_TRUE(second.client.session_reused());
   client.clear_session_cache();
   EXPECT_EQ(client.cached_sessions(), 0u);
+}
+
+TEST(FilterTest, ACachedSessionIsOfferedOnlyToTheSamePort) {
+  Context client = client_ctx();
+  Context server = server_ctx();  // one server Context: it would resume whatever is offered
+  {
+    Wire first(client, server, "localhost", 443);
+    first.pump();
+    ASSERT_TRUE(first.client.established()) << first.client.error_message();
+  }
+  Wire other_port(client, server, "localhost", 8443);
+  other_port.pump();
+  ASSERT_TRUE(other_port.client.established()) << other_port.client.error_message();
+  EXPECT_FALSE(other_port.client.session_reused()) << "host:443's session offered to host:8443";
+  Wire same_port(client, server, "localhost", 443);
+  same_port.pump();
+  ASSERT_TRUE(same_port.client.established()) << same_port.client.error_message();
+  EXPECT_TRUE(same_port.client.session_reused());
+  EXPECT_EQ(client.cached_sessions(), 2u);
 }
 
 // A raw OpenSSL peer asks for renegotiation (TLS 1.2): the ae side refuses and says so.

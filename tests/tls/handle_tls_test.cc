@@ -468,6 +468,29 @@ TEST_P(HandleTlsTest, TheNextConnectionResumesTheSession) {
   }
 }
 
+// Two servers on two ports that share one Context (and so would resume each other's sessions):
+// the client offers each port only its own session.
+TEST_P(HandleTlsTest, ASessionIsResumedOnlyOnThePortItCameFrom) {
+  tls::Context server_ctx = server_context();
+  HandleServer a = echo_server(server_ctx);
+  HandleServer b = echo_server(server_ctx);
+  tls::Context ctx = client_context();
+  auto reused = [&](const HandleServer& server) {
+    Events ce;
+    Handle client("localhost", server.service(), record(ce, {.tls = tls::connect(ctx)}));
+    client.push_write("x\n");
+    bool done = false;
+    client.push_read(line, [&](Handle&, std::string, std::string) { done = true; });
+    EXPECT_TRUE(run_until([&] { return done; })) << ce.error_message;
+    tls::Filter* f = tls::Filter::of(client.filter());
+    return f != nullptr && f->session_reused();
+  };
+  EXPECT_FALSE(reused(a));
+  EXPECT_FALSE(reused(b)) << "a's session was offered to b's port";
+  EXPECT_TRUE(reused(a));
+  EXPECT_TRUE(reused(b));
+}
+
 TEST_P(HandleTlsTest, AlpnIsAgreedThroughHandles) {
   tls::Context server_ctx = make_context({.cert_file = pki().server.cert_file,
                                           .key_file = pki().server.key_file,

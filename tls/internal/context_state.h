@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "tls/context.h"
 #include "tls/internal/openssl_util.h"
@@ -24,10 +25,11 @@ struct ContextState {
   bool wants_system_trust = false;
   void ensure_trust();
 
-  // Stores `session` for `peername` (taking the reference), evicting the oldest name when full.
-  void cache_session(const std::string& peername, SSL_SESSION* session);
-  // A new reference to the cached session for `peername`, or null.
-  SSL_SESSION* cached_session(const std::string& peername) const;
+  // Stores `session` for `peername` at `port` (taking the reference), evicting the oldest entry
+  // when full. A session belongs to one server: the same name on another port is another one.
+  void cache_session(const std::string& peername, std::uint16_t port, SSL_SESSION* session);
+  // A new reference to the cached session for `peername` at `port`, or null.
+  SSL_SESSION* cached_session(const std::string& peername, std::uint16_t port) const;
   std::size_t cached_sessions() const;
   void clear_sessions();
 
@@ -36,10 +38,10 @@ struct ContextState {
     SessionPtr session;
     std::uint64_t stamp = 0;
   };
-  // The connect role's session cache: the latest resumable session per peer name.
+  // The connect role's session cache: the latest resumable session per peer name and port.
   std::once_flag trust_once_;
   mutable std::mutex mutex_;
-  std::map<std::string, Entry> sessions_;
+  std::map<std::pair<std::string, std::uint16_t>, Entry> sessions_;
   std::uint64_t clock_ = 0;
 };
 

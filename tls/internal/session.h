@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -24,6 +25,7 @@ struct Session {
   BIO* wbio = nullptr;  // owned by ssl: bytes for the peer
   tls::Role role = tls::Role::kConnect;
   std::string peername;
+  std::uint16_t port = 0;  // the server's, in the connect role (0: unknown)
   bool peername_is_ip = false;
   std::string server_name;  // SNI sent (connect) or received (accept)
 

@@ -6,9 +6,10 @@
 
 namespace ae::testing {
 
-Wire::Wire(const tls::Context& client_ctx, const tls::Context& server_ctx, std::string peername)
-    : client_filter(
-          std::make_unique<tls::Filter>(client_ctx, tls::Role::kConnect, std::move(peername))),
+Wire::Wire(const tls::Context& client_ctx, const tls::Context& server_ctx, std::string peername,
+           std::uint16_t port)
+    : client_filter(std::make_unique<tls::Filter>(client_ctx, tls::Role::kConnect,
+                                                  std::move(peername), port)),
       server_filter(std::make_unique<tls::Filter>(server_ctx, tls::Role::kAccept)),
       client(*client_filter),
       server(*server_filter) {

@@ -2,6 +2,7 @@
 // the bytes each one produces to the other until nothing moves.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -11,9 +12,9 @@
 namespace ae::testing {
 
 struct Wire {
-  // Both filters are made and started; `peername` is the client's.
+  // Both filters are made and started; `peername` and `port` are the client's.
   Wire(const tls::Context& client_ctx, const tls::Context& server_ctx,
-       std::string peername = "localhost");
+       std::string peername = "localhost", std::uint16_t port = 0);
 
   // Moves bytes both ways, and what each filter decrypts into client_in / server_in, until a
   // round moves nothing. A test failure when that takes more than 100 rounds.
