@@ -52,6 +52,7 @@ Reader LineType::reader(Callback cb) const {
     return [cb = std::move(cb), mark = ScanMark()](Handle& h) mutable {
       Buffer& b = h.rbuf();
       std::size_t from = mark.from(h);
+      if (from >= b.size()) return false;  // nothing new (and memchr must not see a null data())
       const void* nl = std::memchr(b.data() + from, '\n', b.size() - from);
       if (nl == nullptr) {
         mark.save(h, b.size());

@@ -40,8 +40,9 @@ class LineRegexType;
 
 // A raw reader: consumes from the front of h.rbuf() and returns true when done (it is then
 // removed from the queue), false to wait for more data. It runs from the Handle's drain loop,
-// never inside push_read(). After calling a user callback a reader must return at once: the
-// callback may have destroyed the Handle.
+// never inside push_read(), and also when rbuf() is empty (a reader may be done without data:
+// chunk(0)); an empty Buffer's data() may then be null. After calling a user callback a reader
+// must return at once: the callback may have destroyed the Handle.
 using Reader = Function<bool(Handle&)>;
 
 // Makes the filter for starttls() (for TLS: an OpenSSL session in the accept or connect role).

@@ -26,6 +26,19 @@ constexpr double kTimerSlack = 1e-4;
 
 const char* const kTimeoutNames[] = {"timeout", "rtimeout", "wtimeout"};
 
+// A buffer keeps the capacity a burst made it grow to only while that capacity is in use: once
+// at most a quarter of it holds live bytes, and it is larger than `keep`, it shrinks to its live
+// bytes. Otherwise one 50 MiB line would leave an idle connection holding 100 MiB for its life.
+// Each shrink copies at most a quarter of the capacity, bytes that had to be appended to make it
+// grow that far, so streaming stays linear in the bytes that pass.
+void give_back_capacity(Buffer& b, std::size_t keep) {
+  if (b.capacity() > keep && b.size() <= b.capacity() / 4) b.shrink_to_fit();
+}
+
+// The capacity a buffer keeps however little it holds: a few of the largest reads, so that a
+// busy connection does not free and allocate its buffers on every read.
+constexpr std::size_t kMinKeptCapacity = 256 * 1024;
+
 void check_timeout(double seconds) {
   if (!(seconds >= 0)) {
     throw std::invalid_argument("ae::Handle: a timeout must be zero or positive seconds");
@@ -281,12 +294,10 @@ void HandleImpl::push_read(Reader r, bool front) {
     queue_.push_back(std::move(r));
   }
   if (draining_ || connecting_) return;  // the running drain, or the connect, picks it up
-  if (!rbuf_.empty() || eof_) {
-    need_drain_ = true;
-    schedule();
-  } else {
-    start_read();
-  }
+  // The reader runs soon even when rbuf() is empty: it may be done without any data (chunk(0),
+  // a reader that only pushes others). If it is not, the drain starts reading.
+  need_drain_ = true;
+  schedule();
 }
 
 void HandleImpl::start_read() {
@@ -390,6 +401,7 @@ void HandleImpl::drain_rbuf() {
   }
   draining_ = false;
   if (destroyed_) return;
+  give_back_capacity(rbuf_, kept_capacity());
   deliver_events();
   if (destroyed_ || failing_ || connecting_) return;
   if (eof_) {
@@ -471,6 +483,7 @@ void HandleImpl::flush(bool writable) {
                            : ::write(fd_, wbuf_.data(), wbuf_.size());
     if (n > 0) {
       wbuf_.consume(static_cast<std::size_t>(n));
+      give_back_capacity(wbuf_, kept_capacity());
       activity_[kAnyTimeout] = activity_[kWriteTimeout] = loop_->now();
       if ((on_drain_ || on_drain_.running) && drain_condition()) drain_pending_ = true;
     } else if (n < 0 && !would_block(errno)) {
@@ -713,7 +726,7 @@ void HandleImpl::retry(std::uint64_t connection) {
 
 void HandleImpl::start_io() {
   Frame frame(*this);
-  const double now = loop_->now();
+  const double now = fresh_now();
   activity_[kAnyTimeout] = activity_[kReadTimeout] = activity_[kWriteTimeout] = now;
   if (is_socket_) {
     if (no_delay_) apply_sockopt(IPPROTO_TCP, TCP_NODELAY, true);
@@ -755,13 +768,22 @@ void HandleImpl::close_fd() noexcept {
 // ---- timeouts
 // ------------------------------------------------------------------------------------
 
+std::size_t HandleImpl::kept_capacity() const noexcept {
+  return std::max(kMinKeptCapacity, 2 * max_read_size_);
+}
+
+double HandleImpl::fresh_now() noexcept {
+  loop_->now_update();
+  return loop_->now();
+}
+
 void HandleImpl::set_timeout(TimeoutKind kind, double seconds) {
   check_timeout(seconds);
   period_[kind] = seconds;
   if (!destroyed_) rearm_timer();
 }
 
-void HandleImpl::timeout_reset(TimeoutKind kind) noexcept { activity_[kind] = loop_->now(); }
+void HandleImpl::timeout_reset(TimeoutKind kind) noexcept { activity_[kind] = fresh_now(); }
 
 void HandleImpl::close_timeout(double seconds) {
   check_timeout(seconds);
@@ -770,7 +792,7 @@ void HandleImpl::close_timeout(double seconds) {
 }
 
 void HandleImpl::filter_close_started() {
-  close_started_ = loop_->now();
+  close_started_ = fresh_now();
   rearm_timer();
 }
 

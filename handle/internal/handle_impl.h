@@ -157,6 +157,11 @@ class HandleImpl {
   void start_io();  // AnyEvent's _start: the fd is there and connected
   void stop_io() noexcept;
   void rearm_timer();
+  // The loop's time, refreshed first: a timeout armed inside a slow callback must count from
+  // when it was armed, not from when the loop iteration began (Loop::now() is cached).
+  double fresh_now() noexcept;
+  // What give_back_capacity() leaves a buffer however empty it is.
+  std::size_t kept_capacity() const noexcept;
   void filter_close_started();
   double close_deadline() const noexcept;  // infinity when no filter close is awaited
   void retry(std::uint64_t generation);

@@ -201,6 +201,19 @@ TEST_P(HandleTest, ReadingStopsWhileNothingWantsData) {
   EXPECT_EQ(e.rbuf_at_error, "l2");
 }
 
+TEST_P(HandleTest, AReaderThatNeedsNoDataRunsWithoutWaitingForAny) {
+  open();
+  bool chunk_done = false;
+  bool custom_done = false;
+  h->push_read(chunk(0), [&](Handle&, std::string data) { chunk_done = data.empty(); });
+  h->push_read([&](Handle&) {
+    custom_done = true;
+    return true;
+  });
+  ASSERT_TRUE(run_until([&] { return chunk_done && custom_done; }));
+  EXPECT_TRUE(h->rbuf().empty());
+}
+
 TEST_P(HandleTest, StopReadPausesUntilTheNextReader) {
   std::string got;
   open();

@@ -88,11 +88,11 @@ TEST_P(ReadTypesTest, LineWithARegexMarker) {
 }
 
 TEST_P(ReadTypesTest, LineWithAnEmptyMarkerMatchesAtOnce) {
+  // An empty marker is found in an empty buffer: the reader is done before any data arrives.
   h->push_read(line(""), [&](Handle&, std::string l, std::string) { got.push_back(l); });
-  peer->write("x");
   ASSERT_TRUE(wait_got(1));
   EXPECT_EQ(got[0], "");
-  EXPECT_EQ(h->rbuf().view(), "x");
+  EXPECT_TRUE(h->rbuf().empty());
 }
 
 TEST_P(ReadTypesTest, LineFindsTheMarkerInALongLineWithoutRescanning) {

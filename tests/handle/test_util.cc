@@ -60,6 +60,18 @@ void RawPeer::write(std::string_view data) {
   }
 }
 
+void RawPeer::send_later(std::string data) {
+  outgoing_.erase(0, sent_);
+  sent_ = 0;
+  outgoing_ += data;
+  if (writer_ || outgoing_.empty()) return;
+  writer_ = io(fd_, kWrite, [this] {
+    ssize_t n = ::send(fd_, outgoing_.data() + sent_, outgoing_.size() - sent_, MSG_NOSIGNAL);
+    if (n > 0) sent_ += static_cast<std::size_t>(n);
+    if (unsent() == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) writer_.reset();
+  });
+}
+
 bool RawPeer::wait_bytes(std::size_t n, double seconds) {
   return run_until([&] { return received_.size() >= n || eof_; }, Seconds(seconds)) &&
          received_.size() >= n;
@@ -79,6 +91,7 @@ void RawPeer::reset() {
 
 void RawPeer::close() {
   reader_.reset();
+  writer_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }

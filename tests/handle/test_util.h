@@ -37,6 +37,10 @@ class RawPeer {
 
   // Writes all of `data` (waiting for the fd with poll when the kernel buffer is full).
   void write(std::string_view data);
+  // Queues `data` and writes it as the fd becomes writable while the loop runs, for data larger
+  // than the kernel buffers or a Handle that may stop reading. unsent() is what is still queued.
+  void send_later(std::string data);
+  std::size_t unsent() const { return outgoing_.size() - sent_; }
   // Waits until `n` bytes (in total) arrived / end-of-file.
   bool wait_bytes(std::size_t n, double seconds = 5);
   bool wait_eof(double seconds = 5);
@@ -50,6 +54,9 @@ class RawPeer {
   std::string received_;
   bool eof_ = false;
   Io reader_;
+  std::string outgoing_;
+  std::size_t sent_ = 0;
+  Io writer_;
 };
 
 // A Connector for tests: `host` is a comma-separated list of numeric addresses and `service` a
