@@ -306,8 +306,8 @@ std::optional<ae::Error> load_dh(SSL_CTX* ctx, const ContextOptions& o) {
   return std::nullopt;
 }
 
-// ALPN, accept role: the first of our protocols that the client offers (RFC 7301: no overlap
-// is a fatal no_application_protocol alert).
+// ALPN, accept role: the first of our protocols that the client offers. No overlap: no ALPN at
+// all (NOACK), or RFC 7301's fatal no_application_protocol alert when the Context requires it.
 int alpn_select(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned int inlen, void* arg) {
   auto* state = static_cast<ContextState*>(arg);
@@ -323,7 +323,7 @@ int alpn_select(SSL*, const unsigned char** out, unsigned char* outlen, const un
       i += 1 + len;
     }
   }
-  return SSL_TLSEXT_ERR_ALERT_FATAL;
+  return state->options.alpn_required ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_NOACK;
 }
 
 // SNI, accept role: record the name and let server_name_cb switch the context.

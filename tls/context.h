@@ -183,16 +183,20 @@ struct ContextOptions {
   std::string cert_password{};
   PasswordCallback cert_password_cb{};
 
-  // ---- Names and application protocols
-  // ------------------------------------------------------------ Connect role: send the peer name
-  // with SNI (not for IP addresses, as RFC 6066 says).
+  // ---- Names and application protocols ----
+  // Connect role: send the peer name with SNI (not for IP addresses, as RFC 6066 says).
   bool sni = true;
   // Accept role: choose the Context for the name the client sent.
   ServerNameCallback server_name_cb{};
   // ALPN protocols ("h2", "http/1.1"), most preferred first. Connect role: offered. Accept role:
-  // the first of ours the client offers is chosen; a client that offers ALPN but none of ours
-  // fails the handshake (Error::kNoApplicationProtocol, RFC 7301). Empty: no ALPN.
+  // the first of ours the client offers is chosen. Empty: no ALPN.
   std::vector<std::string> alpn{};
+  // Accept role: what happens when a client offers ALPN but none of ours (curl --http1.0 offers
+  // only "http/1.0"). By default the handshake goes on without ALPN (alpn() is ""), as common
+  // servers do, and the application decides from what the client then sends. true: the
+  // handshake fails with Error::kNoApplicationProtocol (RFC 7301's no_application_protocol
+  // alert), for a server whose protocol cannot be told apart any other way.
+  bool alpn_required = false;
 
   // ---- Sessions ----
   // Resume sessions: the connect role caches the last session per peer name and port in this

@@ -355,9 +355,22 @@ TEST(FilterTest, AlpnPicksTheServersFirstChoiceTheClientOffers) {
   EXPECT_EQ(w.server.alpn(), "h2");
 }
 
-TEST(FilterTest, NoCommonAlpnProtocolFailsTheHandshake) {
+TEST(FilterTest, NoCommonAlpnProtocolGoesOnWithoutAlpn) {
   Context server = make(
       {.cert_file = pki().server.cert_file, .key_file = pki().server.key_file, .alpn = {"h2"}});
+  Wire w(make({.ca_file = pki().ca.cert_file, .alpn = {"http/1.0"}}), server);
+  w.pump();
+  ASSERT_TRUE(w.server.established()) << w.server.error_message();
+  ASSERT_TRUE(w.client.established()) << w.client.error_message();
+  EXPECT_EQ(w.server.alpn(), "");
+  EXPECT_EQ(w.client.alpn(), "");
+}
+
+TEST(FilterTest, NoCommonAlpnProtocolFailsTheHandshakeWhenAlpnIsRequired) {
+  Context server = make({.cert_file = pki().server.cert_file,
+                         .key_file = pki().server.key_file,
+                         .alpn = {"h2"},
+                         .alpn_required = true});
   Wire w(make({.ca_file = pki().ca.cert_file, .alpn = {"smtp"}}), server);
   w.pump();
   EXPECT_EQ(w.server.error(), Error::kNoApplicationProtocol) << w.server.error_message();

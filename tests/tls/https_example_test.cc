@@ -52,6 +52,16 @@ TEST_P(HttpsExampleTest, TheClientAndCurlFetchFromTheServer) {
   EXPECT_NE(curl.out.find("application protocol (ALPN): http/1.1"), std::string::npos) << curl.out;
 }
 
+// curl --http1.0 offers ALPN "http/1.0" only: the server goes on without ALPN and answers.
+TEST_P(HttpsExampleTest, AClientWithoutACommonAlpnProtocolIsServed) {
+  std::string base = start({"--cert", pki().server.cert_file, "--key", pki().server.key_file});
+  Outcome curl = run({"curl", "--silent", "--show-error", "--http1.0", "--cacert",
+                      pki().ca.cert_file, base + "/old"});
+  EXPECT_EQ(curl.exit_code, 0) << curl.err;
+  EXPECT_NE(curl.out.find("path: /old"), std::string::npos) << curl.out;
+  EXPECT_NE(curl.out.find("application protocol (ALPN): -"), std::string::npos) << curl.out;
+}
+
 // A 40 000-byte path (within the server's 64 KiB head limit) once overflowed the stack of a
 // backtracking regex in the server.
 TEST_P(HttpsExampleTest, TheServerAnswersARequestWithAVeryLongPath) {

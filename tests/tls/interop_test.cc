@@ -220,11 +220,23 @@ TEST_P(InteropTest, AeServerAgreesAlpnWithSClient) {
       << client->err();
   EXPECT_NE(client->out().find("ALPN protocol: h2"), std::string::npos) << client->out();
 
-  auto none =
-      openssl_client(ae.server.port(), {"-brief", "-CAfile", pki().ca.cert_file, "-alpn", "smtp"});
-  ASSERT_TRUE(none->wait().has_value());
-  ASSERT_TRUE(run_until([&] { return ae.e.starttls == 2; }));
-  EXPECT_EQ(ae.e.starttls_ec, tls::Error::kNoApplicationProtocol) << ae.e.starttls_message;
+  // No protocol in common: served without ALPN by default...
+  auto none = openssl_client(ae.server.port(), {"-CAfile", pki().ca.cert_file, "-alpn", "smtp"});
+  none->write("y\n");
+  ASSERT_TRUE(run_until([&] { return none->out().find("echo: y") != std::string::npos; }))
+      << none->err();
+  EXPECT_NE(none->out().find("No ALPN negotiated"), std::string::npos) << none->out();
+
+  // ...and refused with no_application_protocol when the server requires ALPN.
+  AeServer strict(make_context({.cert_file = pki().server.cert_file,
+                                .key_file = pki().server.key_file,
+                                .alpn = {"h2", "http/1.1"},
+                                .alpn_required = true}));
+  auto refused = openssl_client(strict.server.port(),
+                                {"-brief", "-CAfile", pki().ca.cert_file, "-alpn", "smtp"});
+  ASSERT_TRUE(refused->wait().has_value());
+  ASSERT_TRUE(run_until([&] { return strict.e.starttls == 1; }));
+  EXPECT_EQ(strict.e.starttls_ec, tls::Error::kNoApplicationProtocol) << strict.e.starttls_message;
 }
 
 TEST_P(InteropTest, SClientsServerNamePicksTheAeServersCertificate) {
