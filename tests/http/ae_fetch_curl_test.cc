@@ -11,23 +11,24 @@
 #include <vector>
 
 #include "core/loop.h"
-#include "tests/examples/support/process.h"
 #include "tests/http/support/gzip.h"
 #include "tests/http/support/nginx.h"
 #include "tests/support/black_hole.h"
+#include "tests/support/files.h"
 #include "tests/support/ports.h"
+#include "tests/support/process.h"
 #include "tests/tls/support/pki.h"
 
 namespace ae::http {
 namespace {
 
-using examples_test::Outcome;
-using examples_test::read_file;
-using examples_test::run;
-using examples_test::write_file;
 using http_test::Nginx;
+using testing::Outcome;
+using testing::read_file;
+using testing::run;
+using testing::write_file;
 
-std::string ae_fetch() { return examples_test::runfile("examples/ae_fetch/ae-fetch"); }
+std::string ae_fetch() { return testing::runfile("examples/ae_fetch/ae-fetch"); }
 
 // The Date field differs between two requests made a second apart; nothing else may. (The text
 // is our own test output, not a peer's, so a regex is fine here.)
@@ -139,7 +140,7 @@ TEST_F(AeFetchCurlTest, FailExitsWith22AndWritesNothing) {
 }
 
 TEST_F(AeFetchCurlTest, OutputFilesHoldTheSameBytes) {
-  std::string dir = examples_test::temp_dir("ae-fetch-output");
+  std::string dir = testing::temp_dir("ae-fetch-output");
   Outcome a = run({ae_fetch(), "-s", "-o", dir + "/ours.bin", nginx_->url("/big.bin")});
   Outcome c = run({"/usr/bin/curl", "-s", "-o", dir + "/curls.bin", nginx_->url("/big.bin")});
   EXPECT_EQ(a.exit_code, 0) << a.err;
@@ -167,8 +168,8 @@ TEST_F(AeFetchCurlTest, HttpsWithTheTestCaOrInsecure) {
 }
 
 TEST_F(AeFetchCurlTest, FailuresExitLikeCurl) {
-  int closed = examples_test::free_port();
-  Outcome refused = same({"-s", "http://127.0.0.1:" + std::to_string(closed) + "/"});
+  testing::RefusingPort closed;
+  Outcome refused = same({"-s", "http://" + closed.hostport() + "/"});
   EXPECT_EQ(refused.exit_code, 7);
   testing::BlackHole hole;
   Outcome timeout = same({"-s", "--connect-timeout", "0.3", "http://" + hole.hostport() + "/"});
@@ -200,15 +201,14 @@ TEST_F(AeFetchCurlTest, VerboseShowsTheRequestAndResponseHeaders) {
 }
 
 TEST_F(AeFetchCurlTest, ErrorsAreReportedUnlessSilent) {
-  int closed = examples_test::free_port();
-  std::string url = "http://127.0.0.1:" + std::to_string(closed) + "/";
+  testing::RefusingPort closed;
+  std::string url = "http://" + closed.hostport() + "/";
   Outcome loud = run({ae_fetch(), url});
   EXPECT_NE(loud.err.find("ae-fetch: (7) "), std::string::npos) << loud.err;
   EXPECT_EQ(run({ae_fetch(), "-s", url}).err, "");
   EXPECT_NE(run({ae_fetch(), "-sS", url}).err.find("(7)"), std::string::npos);
   // Not a terminal: no progress bar anywhere.
-  Outcome quiet =
-      run({ae_fetch(), "-o", examples_test::temp_dir("p") + "/x", nginx_->url("/big.bin")});
+  Outcome quiet = run({ae_fetch(), "-o", testing::temp_dir("p") + "/x", nginx_->url("/big.bin")});
   EXPECT_EQ(quiet.err, "");
 }
 

@@ -8,21 +8,23 @@
 #include "core/loop.h"
 #include "core/resolver.h"
 #include "http/client.h"
-#include "tests/examples/support/process.h"
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
 #include "tests/support/black_hole.h"
+#include "tests/support/ports.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 #include "tls/error.h"
 
 namespace ae::http {
 namespace {
 
-using examples_test::run_until;
 using http_test::fetch_now;
 using http_test::HttpPeer;
 using http_test::Outcome;
 using http_test::PeerConnection;
 using http_test::Received;
+using testing::run_until;
 
 // The peer writes `response` to every request, then closes or resets.
 std::unique_ptr<HttpPeer> answering(std::string response, bool reset = false) {
@@ -41,11 +43,14 @@ class ClientFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override { set_pool_options({}); }
   void TearDown() override { close_idle_connections(); }
+
+  // The loop every test runs on; its pool goes with it, and it proves no watcher is left.
+  testing::TestLoop loop_;
 };
 
 TEST_F(ClientFaultsTest, ConnectionRefusedIs595WithTheSystemsReason) {
-  int port = examples_test::free_port();
-  Outcome r = fetch_now("GET", "http://127.0.0.1:" + std::to_string(port) + "/", {});
+  testing::RefusingPort refusing;
+  Outcome r = fetch_now("GET", "http://" + refusing.hostport() + "/", {});
   EXPECT_EQ(r.hdr.status, kStatusConnectError);
   EXPECT_EQ(r.hdr.error, std::errc::connection_refused);
   EXPECT_NE(r.hdr.reason.find("Connection refused"), std::string::npos) << r.hdr.reason;

@@ -14,19 +14,20 @@
 
 #include "core/loop.h"
 #include "http/client.h"
-#include "tests/examples/support/process.h"
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/gzip.h"
 #include "tests/http/support/nginx.h"
+#include "tests/support/files.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http {
 namespace {
 
-using examples_test::write_file;
 using http_test::fetch_now;
 using http_test::gzip;
 using http_test::Nginx;
 using http_test::Outcome;
+using testing::write_file;
 
 bool have_ipv6_loopback() {
   int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -215,7 +216,7 @@ TEST_F(ClientNginxTest, ParallelRequestsUseAtMostThePoolsConnections) {
                             ++done;
                           }));
   }
-  ASSERT_TRUE(examples_test::run_until([&] { return done == 30; }));
+  ASSERT_TRUE(testing::run_until([&] { return done == 30; }));
   std::vector<std::string> conns = nginx_->connections_of("parallel=");
   ASSERT_EQ(conns.size(), 30u);
   EXPECT_LE(std::set<std::string>(conns.begin(), conns.end()).size(), 3u);

@@ -9,19 +9,20 @@
 #include <string>
 
 #include "core/loop.h"
-#include "tests/examples/support/process.h"
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
+#include "tests/support/loop.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http {
 namespace {
 
-using examples_test::run_until;
 using http_test::fetch_now;
 using http_test::HttpPeer;
 using http_test::Outcome;
 using http_test::PeerConnection;
 using http_test::Received;
+using testing::run_until;
 
 std::string ok(std::string_view body, std::string_view extra = "") {
   return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
@@ -32,6 +33,9 @@ class ClientTest : public ::testing::Test {
  protected:
   void SetUp() override { set_pool_options({}); }
   void TearDown() override { close_idle_connections(); }
+
+  // The loop every test runs on; its pool goes with it, and it proves no watcher is left.
+  testing::TestLoop loop_;
 };
 
 TEST_F(ClientTest, AGetReturnsStatusHeadersBodyAndAnyEventsPseudoHeaders) {

@@ -8,21 +8,22 @@
 
 #include "core/loop.h"
 #include "http/client.h"
-#include "tests/examples/support/process.h"
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/nginx.h"
-#include "tests/http/support/ports.h"
+#include "tests/support/files.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
 #include "tests/tls/support/pki.h"
 #include "tls/error.h"
 
 namespace ae::http {
 namespace {
 
-using examples_test::read_file;
-using examples_test::write_file;
 using http_test::fetch_now;
 using http_test::Nginx;
 using http_test::Outcome;
+using testing::read_file;
+using testing::write_file;
 
 tls::Context trusting_test_ca() {
   return tls::Context::create({.ca_file = testing::pki().ca.cert_file}).value();
@@ -52,9 +53,9 @@ class ClientTlsProxyTest : public ::testing::Test {
     nginx_->start();
 
     // tinyproxy allows CONNECT only to the good HTTPS port: a tunnel anywhere else is refused.
-    proxy_dir_ = examples_test::temp_dir("tinyproxy");
-    auto command = [](const http_test::Ports& p) {
-      write_file(proxy_dir_ + "/tinyproxy.conf", "Port " + std::to_string(p[0]) +
+    proxy_dir_ = testing::temp_dir("tinyproxy");
+    auto command = [](std::uint16_t port) {
+      write_file(proxy_dir_ + "/tinyproxy.conf", "Port " + std::to_string(port) +
                                                      "\n"
                                                      "Listen 127.0.0.1\n"
                                                      "Timeout 60\n"
@@ -69,20 +70,9 @@ class ClientTlsProxyTest : public ::testing::Test {
       return std::vector<std::string>{"/usr/bin/tinyproxy", "-d", "-c",
                                       proxy_dir_ + "/tinyproxy.conf"};
     };
-    auto probe = [](const http_test::Ports& p, http_test::ProbeDone done) {
-      Options o;
-      o.proxy = "http://127.0.0.1:" + std::to_string(p[0]);
-      o.persistent = false;
-      return http_get(nginx_->url("/index.html"), std::move(o),
-                      [done](std::string body, Response hdr) {
-                        done(body == "secret page\n" &&
-                             hdr.headers.value("Via").find("tinyproxy") != std::string_view::npos);
-                      });
-    };
-    http_test::StartedServer s =
-        http_test::start_on_free_ports(1, command, probe, proxy_dir_ + "/tinyproxy.log");
+    testing::PortServer s = testing::start_on_free_port(command);
     tinyproxy_ = std::move(s.process);
-    proxy_port_ = s.ports[0];
+    proxy_port_ = s.port;
   }
 
   static void TearDownTestSuite() {
@@ -101,13 +91,13 @@ class ClientTlsProxyTest : public ::testing::Test {
   static std::string proxy() { return "http://127.0.0.1:" + std::to_string(proxy_port_); }
 
   static std::unique_ptr<Nginx> nginx_;
-  static std::unique_ptr<examples_test::Process> tinyproxy_;
+  static std::unique_ptr<testing::Process> tinyproxy_;
   static std::string proxy_dir_;
   static std::uint16_t proxy_port_;
 };
 
 std::unique_ptr<Nginx> ClientTlsProxyTest::nginx_;
-std::unique_ptr<examples_test::Process> ClientTlsProxyTest::tinyproxy_;
+std::unique_ptr<testing::Process> ClientTlsProxyTest::tinyproxy_;
 std::string ClientTlsProxyTest::proxy_dir_;
 std::uint16_t ClientTlsProxyTest::proxy_port_ = 0;
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "tests/examples/support/process.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http_test {
 
@@ -18,10 +18,9 @@ Outcome fetch_now(std::string_view method, const std::string& url, http::Options
         out->hdr = std::move(hdr);
       });
   EXPECT_EQ(out->calls, 0) << "the callback ran inside request()";
-  EXPECT_TRUE(examples_test::run_until([&] { return out->calls > 0; }))
-      << "no callback for " << url;
+  EXPECT_TRUE(testing::run_until([&] { return out->calls > 0; })) << "no callback for " << url;
   if (peer != nullptr) {
-    EXPECT_TRUE(examples_test::run_until([&] { return peer->open() == 0; }))
+    EXPECT_TRUE(testing::run_until([&] { return peer->open() == 0; }))
         << "the connection stays open";
   }
   EXPECT_EQ(out->calls, 1);

@@ -4,26 +4,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <random>
 #include <sstream>
 #include <stdexcept>
 
-#include "http/client.h"
-#include "tests/http/support/ports.h"
+#include "tests/support/files.h"
+#include "tests/support/ports.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http_test {
-namespace {
-
-std::string token() {
-  std::random_device rd;
-  return std::to_string(rd()) + "-" + std::to_string(rd());
-}
-
-}  // namespace
 
 Nginx::Nginx(std::string name, int ports, Config config)
     : name_(std::move(name)), port_count_(ports), config_(std::move(config)) {
-  dir_ = examples_test::temp_dir("nginx-" + name_);
+  dir_ = testing::temp_dir("nginx-" + name_);
   ::mkdir((dir_ + "/html").c_str(), 0755);
 }
 
@@ -32,8 +24,11 @@ Nginx::~Nginx() {
 }
 
 void Nginx::start() {
-  const std::string ready = token();
-  auto command = [&](const Ports& ports) {
+  auto command = [&](std::uint16_t first) {
+    // The first port is the one start_on_free_port() watches; the others are picked afresh for
+    // each attempt, and checked below.
+    ports_ = {first};
+    while (static_cast<int>(ports_.size()) < port_count_) ports_.push_back(testing::free_port());
     // Workers run as the current user (as root, nginx would switch them to nobody, who cannot
     // read $TEST_TMPDIR).
     std::ostringstream conf;
@@ -52,40 +47,38 @@ void Nginx::start() {
     }
     conf << "  include /etc/nginx/mime.types;\n"
          << "  default_type application/octet-stream;\n"
-         << config_(ports, dir_)
-         << "\n"
-         // After the test's servers, so that one of those is the port's default server.
-         << "  server {\n"
-         << "    listen 127.0.0.1:" << ports[0] << ";\n"
-         << "    server_name ae-ready.test;\n"
-         << "    location = /__ready { return 200 \"" << ready << "\"; }\n"
-         << "  }\n"
+         << config_(ports_, dir_) << "\n"
          << "}\n";
-    examples_test::write_file(dir_ + "/nginx.conf", conf.str());
+    if (!testing::write_file(dir_ + "/nginx.conf", conf.str())) {
+      throw std::runtime_error("cannot write " + dir_ + "/nginx.conf");
+    }
     ::unlink((dir_ + "/error.log").c_str());
     return std::vector<std::string>{
         "/usr/sbin/nginx",   "-c", dir_ + "/nginx.conf", "-p", dir_, "-e",
         dir_ + "/error.log", "-g", "daemon off;"};
   };
-  // Up when it answers with this start's token (another server on the port would not).
-  auto probe = [&](const Ports& ports, ProbeDone done) {
-    http::Options o;
-    o.persistent = false;
-    o.proxy = "";
-    o.headers.add("Host", "ae-ready.test");
-    return http::http_get("http://127.0.0.1:" + std::to_string(ports[0]) + "/__ready", std::move(o),
-                          [ready, done](std::string body, http::Response) { done(body == ready); });
-  };
-  StartedServer s = start_on_free_ports(port_count_, command, probe, dir_ + "/error.log");
+  testing::PortServer s = testing::start_on_free_port(command);
   process_ = std::move(s.process);
-  ports_ = std::move(s.ports);
+  // nginx opens all its listening sockets before it serves; one it could not get makes it exit.
+  const int pgid = process_->pid();
+  bool all = testing::run_until([&] {
+    if (process_->exited()) return true;
+    for (std::uint16_t port : ports_) {
+      if (!testing::group_holds_port(pgid, port, testing::kTcp)) return false;
+    }
+    return true;
+  });
+  if (!all || process_->exited()) {
+    throw std::runtime_error("nginx did not listen on all its ports: " + process_->output() +
+                             testing::read_file(dir_ + "/error.log"));
+  }
 }
 
 std::string Nginx::url(std::string_view path, std::size_t port_index) const {
   return "http://127.0.0.1:" + std::to_string(ports_.at(port_index)) + std::string(path);
 }
 
-std::string Nginx::access_log() const { return examples_test::read_file(dir_ + "/access.log"); }
+std::string Nginx::access_log() const { return testing::read_file(dir_ + "/access.log"); }
 
 std::vector<std::string> Nginx::connections_of(std::string_view part) const {
   std::vector<std::string> out;

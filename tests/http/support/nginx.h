@@ -3,9 +3,9 @@
 //
 // The test writes the server blocks; this adds what every run needs (pid and log files, temp
 // paths, workers running as the current user, an access log that records each request's
-// connection number). Ports: nginx is given ports that were free a moment ago and is up once it
-// answers a request for a token only this start knows; if another program took a port first,
-// nginx exits and is started again on other ports.
+// connection number). Ports follow the shared strategy (tests/support/ports.h): nginx is started
+// by start_on_free_port() and is up once its process group listens on every port it was given;
+// when it lost a port to another program it exits and is started again on other ports.
 //
 // Example:
 //   ae::http_test::Nginx nginx("plain", 1, [](const Nginx::Ports& p, const std::string& dir) {
@@ -18,15 +18,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "tests/examples/support/process.h"
+#include "tests/support/process.h"
 
 namespace ae::http_test {
 
 class Nginx {
  public:
-  using Ports = std::vector<std::uint16_t>;  // the same as http_test::Ports
+  using Ports = std::vector<std::uint16_t>;
   // Server blocks (and any other directives of the http block) for `ports`; `dir` is the
   // prefix directory (html/ in it is the usual document root).
   using Config = std::function<std::string(const Ports& ports, const std::string& dir)>;
@@ -55,7 +56,7 @@ class Nginx {
   Config config_;
   std::string dir_;
   Ports ports_;
-  std::unique_ptr<examples_test::Process> process_;
+  std::unique_ptr<testing::Process> process_;
 };
 
 }  // namespace ae::http_test
