@@ -1,6 +1,6 @@
 # Network: the tutorial's clients (finger, http_get) and an echo client against an echo server,
-# a finger server and a chat server written with ae, and http_get against a real nginx, all on
-# 127.0.0.1 with ports the kernel picks. Everything started here is stopped on the way out.
+# a finger server and a chat server written with ae, and ae-fetch (ae::http's client, curl's
+# core) against a real nginx, all on 127.0.0.1 with ports the kernel picks. Everything started here is stopped on the way out.
 set -euo pipefail
 
 bin=$AE_TOUR_BIN/examples
@@ -102,10 +102,11 @@ echo "bob's screen:"
 read_until 6 "alice waves back"
 exec 5>&- 6>&-
 
-section "http_get against a real web server: nginx on 127.0.0.1"
+section "ae-fetch against a real web server: nginx on 127.0.0.1"
 nginx_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/nginx/html"
-echo "<h1>hello from nginx, fetched by ae's http_get</h1>" >"$tmp/nginx/html/index.html"
+echo "<h1>hello from nginx, fetched by ae</h1>" >"$tmp/nginx/html/index.html"
+seq 1 2000 >"$tmp/nginx/html/numbers.txt"
 # Workers run as the current user (as root, nginx would switch them to nobody).
 user_line=""
 if ((EUID == 0)); then user_line="user root root;"; fi
@@ -116,7 +117,10 @@ pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log;
 events { worker_connections 64; }
 http {
-  access_log $tmp/nginx/access.log;
+  log_format conn '"\$request" \$status \$body_bytes_sent connection=\$connection';
+  access_log $tmp/nginx/access.log conn;
+  gzip on;
+  gzip_types text/plain;
   client_body_temp_path $tmp/nginx/body;
   proxy_temp_path $tmp/nginx/proxy;
   fastcgi_temp_path $tmp/nginx/fastcgi;
@@ -136,10 +140,17 @@ if ! wait_for_port "$nginx_port"; then
   exit 1
 fi
 echo "nginx is listening on 127.0.0.1:$nginx_port"
-show "$bin/http_get/http_get" "http://127.0.0.1:$nginx_port/"
-show "$bin/http_get/http_get" --body "http://127.0.0.1:$nginx_port/index.html"
-show "$bin/http_get/http_get" --fail "http://127.0.0.1:$nginx_port/missing"
-echo "nginx's access log:"
+fetch=$bin/ae_fetch/ae-fetch
+site=http://127.0.0.1:$nginx_port
+show "$bin/http_get/http_get" --body "$site/index.html"
+show "$fetch" -i "$site/"
+show "$fetch" -sI "$site/numbers.txt"
+echo "gzip on the wire, decoded: $("$fetch" -s --compressed "$site/numbers.txt" | wc -l) lines"
+show "$fetch" -sf "$site/missing"
+echo "two transfers one after the other share one kept-alive connection; -Z runs three at once:"
+(cd "$tmp" && show "$fetch" -s -o one -o two "$site/?seq=1" "$site/numbers.txt?seq=2")
+(cd "$tmp" && show "$fetch" -sZ -o a -o b -o c "$site/?par=1" "$site/?par=2" "$site/?par=3")
+echo "nginx's access log (connection= is nginx's number for the connection):"
 sed 's/^/  /' "$tmp/nginx/access.log"
 
 section "network: stopping everything; what the ae servers logged"
