@@ -48,7 +48,8 @@ class AeFetchCurlTest : public ::testing::Test {
               "    location /static/ { gzip_static always; }\n"
               "    location = /echo { echo_read_request_body; echo_request_body; }\n"
               "    location = /rel { absolute_redirect off; return 302 index.html; }\n"
-              "    location = /loop { return 302 /loop; }\n";
+              "    location = /loop { return 302 /loop; }\n"
+              "    location /slow/ { limit_rate 200k; }\n";
           return "  server {\n    listen 127.0.0.1:" + std::to_string(p[0]) + ";\n" + common +
                  "  }\n  server {\n    listen 127.0.0.1:" + std::to_string(p[1]) +
                  " ssl;\n    ssl_certificate " + pki.server.cert_file +
@@ -57,6 +58,7 @@ class AeFetchCurlTest : public ::testing::Test {
     std::string html = nginx_->html();
     ::mkdir((html + "/gz").c_str(), 0755);
     ::mkdir((html + "/static").c_str(), 0755);
+    ::mkdir((html + "/slow").c_str(), 0755);
     write_file(html + "/index.html", "<h1>hello from nginx</h1>\n");
     std::mt19937 rng(5);
     std::string big(1 << 20, '\0');
@@ -69,6 +71,7 @@ class AeFetchCurlTest : public ::testing::Test {
     // gzip_static serves this file for rows.txt whatever the request says.
     write_file(html + "/static/rows.txt.gz", http_test::gzip(text));
     write_file(nginx_->dir() + "/upload.bin", big.substr(0, 200000));
+    write_file(html + "/slow/part.bin", big.substr(0, 300000));
     nginx_->start();
   }
 
@@ -189,6 +192,29 @@ TEST_F(AeFetchCurlTest, TlsAndResolverFailuresExitLikeCurl) {
   if (!testing::network_isolated()) GTEST_SKIP() << "no private network namespace here";
   Outcome name = same({"-s", "http://no-such-host.invalid/"});
   EXPECT_EQ(name.exit_code, 6) << name.err;
+}
+
+TEST_F(AeFetchCurlTest, AProgressBarIsDrawnOnATerminalOnly) {
+  // script(1) gives ae-fetch a terminal for stdout and stderr; the body goes to a file. At
+  // 200 KB/s the 300 KB transfer outlasts several of the bar's 0.1 s redraws.
+  std::string dir = testing::temp_dir("progress");
+  auto on_terminal = [&](const std::string& flags, const std::string& file) {
+    return run(
+        {"/usr/bin/script", "-qec",
+         ae_fetch() + " " + flags + " -o " + dir + "/" + file + " " + nginx_->url("/slow/part.bin"),
+         "/dev/null"});
+  };
+  Outcome bar = on_terminal("", "bar.bin");
+  EXPECT_EQ(bar.exit_code, 0) << bar.out;
+  EXPECT_NE(bar.out.find("\rpart.bin"), std::string::npos) << bar.out;
+  EXPECT_NE(bar.out.find("/300000"), std::string::npos) << bar.out;
+  EXPECT_NE(bar.out.find("%"), std::string::npos) << bar.out;
+  EXPECT_TRUE(read_file(dir + "/bar.bin") == read_file(nginx_->html() + "/slow/part.bin"));
+  // -s: no bar even on a terminal.
+  Outcome silent = on_terminal("-s", "silent.bin");
+  EXPECT_EQ(silent.exit_code, 0) << silent.out;
+  EXPECT_EQ(silent.out, "");
+  EXPECT_TRUE(read_file(dir + "/silent.bin") == read_file(nginx_->html() + "/slow/part.bin"));
 }
 
 TEST_F(AeFetchCurlTest, VerboseShowsTheRequestAndResponseHeaders) {
