@@ -504,6 +504,55 @@ TEST_F(ClientTest, ThePoolLimitsConnectionsPerHostAndQueuesTheRest) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(peer.requests()[i].target, "/" + std::to_string(i));
 }
 
+TEST_F(ClientTest, ThePoolLimitsConnectionsInAllAcrossHosts) {
+  // Two host names, each allowed 4 connections, 2 in all: the peers hold every request until
+  // the test lets them answer.
+  std::vector<PeerConnection*> held;
+  auto holding = [&](const Received&, PeerConnection& c) { held.push_back(&c); };
+  HttpPeer a(holding);
+  HttpPeer b(holding);
+  set_pool_options({.max_per_host = 4, .max_total = 2, .idle_timeout = 3});
+  int done = 0;
+  std::vector<Request> requests;
+  for (int i = 0; i < 3; ++i) {
+    for (const std::string& url :
+         {a.url("/"), "http://localhost:" + std::to_string(b.port()) + "/"}) {
+      requests.push_back(http_get(url, {}, [&](std::string body, Response hdr) {
+        EXPECT_EQ(hdr.status, 200) << hdr.reason;
+        EXPECT_EQ(body, "x");
+        ++done;
+      }));
+    }
+  }
+  ASSERT_TRUE(run_until([&] { return held.size() == 2 && pool_stats().waiting == 4; }))
+      << held.size() << " requests arrived, " << pool_stats().waiting << " wait";
+  EXPECT_EQ(pool_stats().active, 2u);
+  // Each answer frees a slot for the next request in line, until all six are done.
+  std::size_t answered = 0;
+  ASSERT_TRUE(run_until([&] {
+    while (answered < held.size()) {
+      EXPECT_LE(pool_stats().active, 2u);
+      held[answered++]->write(ok("x"));
+    }
+    return done == 6;
+  }));
+  EXPECT_EQ(a.requests().size() + b.requests().size(), 6u);
+}
+
+TEST_F(ClientTest, AnIdleConnectionIsClosedAfterThePoolsIdleTimeout) {
+  HttpPeer peer([](const Received&, PeerConnection& c) { c.write(ok("x")); });
+  set_pool_options({.max_per_host = 4, .max_total = 64, .idle_timeout = 0.2});
+  Outcome r = fetch_now("GET", peer.url("/"));
+  EXPECT_EQ(r.hdr.status, 200);
+  EXPECT_EQ(pool_stats().idle, 1u);
+  // The pool closes it: the peer sees the end of the connection.
+  ASSERT_TRUE(run_until([&] { return peer.accepted() == 1 && peer.open() == 0; }));
+  EXPECT_EQ(pool_stats().idle, 0u);
+  // The next request needs a new connection.
+  EXPECT_EQ(fetch_now("GET", peer.url("/")).hdr.status, 200);
+  EXPECT_EQ(peer.accepted(), 2);
+}
+
 TEST_F(ClientTest, DestroyingTheGuardCancelsSilentlyAndCancelCallsBackWith598) {
   HttpPeer peer([](const Received&, PeerConnection&) {});  // never answers
   int silent_calls = 0;
