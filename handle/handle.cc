@@ -167,6 +167,9 @@ void Handle::max_read_size(std::size_t bytes) noexcept {
 void Handle::low_water_mark(std::size_t bytes) noexcept {
   if (impl_) impl_->low_water_mark(bytes);
 }
+void Handle::high_water_mark(std::size_t bytes) {
+  if (impl_) impl_->high_water_mark(bytes);
+}
 void Handle::linger(double seconds) noexcept {
   if (impl_) impl_->linger(seconds);
 }

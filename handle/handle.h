@@ -127,7 +127,9 @@ struct HandleOptions {
   HandleCallback on_wtimeout{};
 
   // Fatal ENOSPC when the read buffer holds more than rbuf_max bytes after the read queue ran,
-  // or the write buffer more than wbuf_max bytes after a write attempt. nullopt: no limit.
+  // or more than wbuf_max bytes are queued after a write attempt: the write buffer, what waits
+  // for the connection, and what the filter holds back (TLS data written during the handshake).
+  // nullopt: no limit.
   std::optional<std::size_t> rbuf_max{};
   std::optional<std::size_t> wbuf_max{};
 
@@ -144,6 +146,13 @@ struct HandleOptions {
   std::size_t max_read_size = 131072;
   // on_drain's threshold.
   std::size_t low_water_mark = 0;
+  // Back-pressure (libevent's write watermarks, Envoy's readDisable): once more than
+  // high_water_mark bytes wait in the write buffer, the Handle stops reading, and starts again
+  // when they drained to low_water_mark. A server that echoes or forwards what it reads then
+  // holds at most about high_water_mark plus one read for a peer that sends without reading,
+  // and TCP flow control slows that peer down. Bytes a filter holds back until its handshake is
+  // done do not count (reading must go on for the handshake to finish). 0: off.
+  std::size_t high_water_mark = 0;
   // Seconds to keep flushing unwritten data after destroy (0: drop it and close at once).
   double linger = 3600;
 
@@ -268,6 +277,8 @@ class Handle {
   std::size_t read_size() const noexcept;
   void max_read_size(std::size_t bytes) noexcept;
   void low_water_mark(std::size_t bytes) noexcept;
+  // Takes effect at once (reading stops or resumes as the write buffer is now).
+  void high_water_mark(std::size_t bytes);
   void linger(double seconds) noexcept;
   // Errors: std::invalid_argument for a negative or NaN value.
   void close_timeout(double seconds);
@@ -295,7 +306,8 @@ class Handle {
   }
 
   // Stops reading until the next push_read, unshift_read, on_read() or start_read().
-  // (A Handle reads only while a reader or on_read is set, or a filter is active.)
+  // (A Handle reads only while a reader or on_read is set, or a filter is active and nothing it
+  // decoded waits unread in rbuf(); and never while high_water_mark holds reading back.)
   void stop_read() noexcept;
   // Starts reading again (no-op after end-of-file, while connecting, or when destroyed).
   void start_read();

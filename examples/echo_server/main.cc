@@ -8,8 +8,8 @@
 // arrives, as it arrives (so binary data and lines of any length work). In line mode, bytes after
 // the last end-of-line when the client closes are not echoed (the log says how many). Either way a
 // client that sends without reading its echoes does not make the server buffer without bound: once
-// more than 256 KiB wait to be written to a client, the server stops reading from it until they are
-// written (TCP flow control then slows the client down). In line mode a line longer than
+// more than 256 KiB wait to be written to a client, the server stops reading from it until they
+// drained to 64 KiB (the Handle's high_water_mark; TCP flow control then slows the client down). In line mode a line longer than
 // --max-line closes the connection (rbuf_max), so a client cannot make the server hold a huge
 // line either.
 //
@@ -73,8 +73,8 @@ class EchoServer {
     }
     std::uint64_t id = next_id_++;
     ae::Handle handle(fd, handle_options(id));
-    Client& c = clients_.emplace(id, Client{std::move(handle), peer, false}).first->second;
-    resume(id, c);
+    Client& c = clients_.emplace(id, Client{std::move(handle), peer}).first->second;
+    start_echoing(id, c.handle);
     log(peer, "connected (" + std::to_string(clients_.size()) + " clients)");
   }
 
@@ -85,7 +85,6 @@ class EchoServer {
   struct Client {
     ae::Handle handle;
     std::string peer;
-    bool paused;
   };
 
   ae::Handle::Options handle_options(std::uint64_t id) {
@@ -112,48 +111,31 @@ class EchoServer {
             config_.line_mode ? std::optional<std::size_t>(config_.max_line + 2) : std::nullopt,
         .no_delay = true,
         .low_water_mark = kLowWater,
+        .high_water_mark = kHighWater,
         // After the client closed, its last echoes still go out, but not forever.
         .linger = 10,
     };
   }
 
-  // (Re)starts reading from a client.
-  void resume(std::uint64_t id, Client& c) {
-    c.paused = false;
-    c.handle.on_drain(nullptr);
+  void start_echoing(std::uint64_t id, ae::Handle& handle) {
     if (config_.line_mode) {
       // AnyEvent's idiom for line protocols: whenever data arrives and no reader is queued,
       // queue one line reader; it runs as soon as a whole line is there.
-      c.handle.on_read([this, id](ae::Handle& h) {
+      handle.on_read([this, id](ae::Handle& h) {
         h.push_read(ae::line, [this, id](ae::Handle& h, std::string line, std::string eol) {
           // rbuf_max bounds memory; a line that arrived in the same read as its end-of-line can
           // pass it by up to one read, so the limit is checked here exactly.
           if (line.size() > config_.max_line) return drop(id, too_long());
           line += eol;
-          echo(id, h, line);
+          h.push_write(line);
         });
       });
     } else {
-      c.handle.on_read([this, id](ae::Handle& h) {
-        echo(id, h, h.rbuf().view());
+      handle.on_read([](ae::Handle& h) {
+        h.push_write(h.rbuf().view());
         h.rbuf().clear();
       });
     }
-  }
-
-  void echo(std::uint64_t id, ae::Handle& h, std::string_view bytes) {
-    h.push_write(bytes);
-    if (h.wbuf().size() <= kHighWater) return;
-    auto it = clients_.find(id);
-    if (it == clients_.end() || it->second.paused) return;
-    // The client does not read its echoes: stop reading until they drained to kLowWater.
-    it->second.paused = true;
-    h.on_read(nullptr);
-    h.stop_read();
-    h.on_drain([this, id](ae::Handle&) {
-      auto it = clients_.find(id);
-      if (it != clients_.end()) resume(id, it->second);
-    });
   }
 
   std::string too_long() const {

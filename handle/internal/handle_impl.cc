@@ -77,6 +77,7 @@ HandleImpl::HandleImpl(Handle* owner, Handle::Options o) : owner_(owner), loop_(
   read_size_ = std::max<std::size_t>(o.read_size, 1);
   max_read_size_ = std::max(o.max_read_size, read_size_);
   low_water_mark_ = o.low_water_mark;
+  high_water_mark_ = o.high_water_mark;
   linger_ = o.linger;
   close_timeout_ = o.close_timeout;
   peername_ = std::move(o.peername);
@@ -301,7 +302,7 @@ void HandleImpl::push_read(Reader r, bool front) {
 }
 
 void HandleImpl::start_read() {
-  if (reading_ || eof_ || fd_ < 0 || connecting_ || destroyed_ || failing_) return;
+  if (reading_ || eof_ || fd_ < 0 || connecting_ || destroyed_ || failing_ || backlogged_) return;
   if (rw_) {
     rw_.start();
   } else {
@@ -395,8 +396,8 @@ void HandleImpl::drain_rbuf() {
       }
       continue;
     }
-    // Nothing wants data: stop reading until something does (a filter always reads).
-    if (!filter_) stop_read();
+    // Nothing wants data: stop reading until something does.
+    if (!wants_data()) stop_read();
     break;
   }
   draining_ = false;
@@ -421,16 +422,52 @@ void HandleImpl::drain_rbuf() {
     deliver_events();
     return;
   }
-  if (on_read_ || !queue_.empty()) start_read();
+  if (wants_data()) start_read();
+}
+
+bool HandleImpl::wants_data() const noexcept {
+  if (on_read_ || !queue_.empty()) return true;
+  // A filter reads on its own account (a handshake, the peer's close), but only while the data
+  // it decoded is taken: else a peer could fill rbuf() without limit while nobody reads.
+  return filter_ && (rbuf_.empty() || filter_closing_);
 }
 
 // ---- writing
 // -------------------------------------------------------------------------------------
 
-bool HandleImpl::drain_condition() const noexcept {
+std::size_t HandleImpl::queued() const noexcept {
   std::size_t queued = wbuf_.size() + plain_pending_.size();
   if (filter_) queued += filter_->pending_send();
-  return queued <= low_water_mark_;
+  return queued;
+}
+
+bool HandleImpl::drain_condition() const noexcept { return queued() <= low_water_mark_; }
+
+bool HandleImpl::check_wbuf_max() {
+  if (!wbuf_max_ || queued() <= *wbuf_max_) return true;
+  raise(std::make_error_code(std::errc::no_space_on_device),
+        "write buffer overflow: " + std::to_string(queued()) + " bytes queued, wbuf_max " +
+            std::to_string(*wbuf_max_),
+        true);
+  return false;
+}
+
+void HandleImpl::check_back_pressure() {
+  // Only wbuf() counts: bytes a filter holds back until its handshake is done wait for the
+  // peer's answer, which stopping to read would never let in.
+  if (!backlogged_) {
+    if (high_water_mark_ == 0 || wbuf_.size() <= high_water_mark_) return;
+    backlogged_ = true;
+    stop_read();
+  } else if (wbuf_.size() <= low_water_mark_ || high_water_mark_ == 0) {
+    backlogged_ = false;
+    if (wants_data()) start_read();
+  }
+}
+
+void HandleImpl::high_water_mark(std::size_t n) {
+  high_water_mark_ = n;
+  if (!destroyed_ && !failing_) check_back_pressure();
 }
 
 void HandleImpl::on_drain(Handle::Callback cb) {
@@ -453,6 +490,9 @@ void HandleImpl::push_write(std::string_view bytes) {
     wbuf_.append(bytes);
     flush(false);
   }
+  // Also what waits for the connection or inside the filter (TLS data written during the
+  // handshake): a peer that never completes either must not make us buffer without limit.
+  if (!failing_ && check_wbuf_max()) check_back_pressure();
   schedule();
 }
 
@@ -505,13 +545,8 @@ void HandleImpl::flush(bool writable) {
     ww_.stop();
     writing_ = false;
   }
-  if (wbuf_max_ && wbuf_.size() > *wbuf_max_) {
-    raise(std::make_error_code(std::errc::no_space_on_device),
-          "write buffer overflow: " + std::to_string(wbuf_.size()) + " bytes queued, wbuf_max " +
-              std::to_string(*wbuf_max_),
-          true);
-    return;
-  }
+  if (!check_wbuf_max()) return;
+  check_back_pressure();
   if (wbuf_.empty() && shutdown_pending_ && !shutdown_done_ &&
       (!filter_ || (filter_closing_ && filter_->shutdown_sent()))) {
     shutdown_done_ = true;
@@ -714,6 +749,7 @@ void HandleImpl::retry(std::uint64_t connection) {
   plain_pending_.clear();
   resettls();
   shutdown_done_ = false;
+  backlogged_ = false;
   need_drain_ = false;
   drain_pending_ = false;
   peer_ = SocketAddress();

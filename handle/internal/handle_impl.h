@@ -94,6 +94,7 @@ class HandleImpl {
   std::size_t read_size() const noexcept { return read_size_; }
   void max_read_size(std::size_t n) noexcept { max_read_size_ = n; }
   void low_water_mark(std::size_t n) noexcept { low_water_mark_ = n; }
+  void high_water_mark(std::size_t n);
   void linger(double seconds) noexcept { linger_ = seconds; }
   void close_timeout(double seconds);
   void peername(std::string name) { peername_ = std::move(name); }
@@ -169,6 +170,15 @@ class HandleImpl {
   void apply_sockopt(int level, int name, bool on) noexcept;
   void install_filter(std::unique_ptr<StreamFilter> filter);
   bool drain_condition() const noexcept;
+  // The bytes written and not yet taken by the kernel: wbuf(), what waits for the connection and
+  // what the filter holds back.
+  std::size_t queued() const noexcept;
+  // Raises the fatal ENOSPC and returns false when queued() passed wbuf_max.
+  bool check_wbuf_max();
+  // Stops reading when wbuf() passed high_water_mark, starts again at low_water_mark.
+  void check_back_pressure();
+  // True when something would take data read now (a reader, on_read, the filter).
+  bool wants_data() const noexcept;
   void close_fd() noexcept;
 
   Handle* owner_;
@@ -230,6 +240,8 @@ class HandleImpl {
   std::size_t read_size_ = 2048;
   std::size_t max_read_size_ = 131072;
   std::size_t low_water_mark_ = 0;
+  std::size_t high_water_mark_ = 0;
+  bool backlogged_ = false;  // wbuf() passed high_water_mark_: reading waits for low_water_mark_
   double linger_ = 3600;
   double close_timeout_ = 30;
   double close_started_ = 0;  // loop time our filter close went out

@@ -1,14 +1,38 @@
-// Handle against resource use a peer controls: buffers that give capacity back after a burst.
+// Handle against resource use a peer controls: buffers that give capacity back after a burst,
+// wbuf_max over everything queued, reading that stops while nobody takes the data, and the
+// high-water mark that stops reading while the peer does not read.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "handle/handle.h"
 #include "tests/handle/test_util.h"
+#include "tests/handle/toy_filter.h"
 
 namespace ae::testing {
 namespace {
+
+constexpr unsigned char kKey = 0x5a;
+
+struct Errors {
+  std::vector<std::error_code> codes;
+  std::vector<bool> fatal;
+};
+
+Handle::ErrorCallback record(Errors& e) {
+  return [&e](Handle&, bool fatal, std::error_code ec, std::string_view) {
+    e.codes.push_back(ec);
+    e.fatal.push_back(fatal);
+  };
+}
+
+// Runs `n` loop iterations without blocking: enough for a Handle and a peer in this process to
+// move megabytes when nothing holds them back (each iteration moves up to a read's worth).
+void spin(Loop& loop, int n) {
+  for (int i = 0; i < n; ++i) loop.run_once(false);
+}
 
 class HandleLimitsTest : public LoopTest {
  protected:
@@ -42,6 +66,74 @@ TEST_P(HandleLimitsTest, BuffersGiveCapacityBackAfterABurst) {
   // Both buffers held the whole line at one point; idle now, they keep at most a few reads' worth.
   EXPECT_LE(h->rbuf().capacity(), std::size_t{1} << 20);
   EXPECT_LE(h->wbuf().capacity(), std::size_t{1} << 20);
+}
+
+TEST_P(HandleLimitsTest, WbufMaxCountsWritesQueuedWhileConnecting) {
+  ScopedTestConnector connector;
+  Listener server;
+  Errors errors;
+  Handle c("127.0.0.1", std::to_string(server.port),
+           {.on_error = record(errors), .wbuf_max = std::size_t{1000}});
+  c.push_write(std::string(2000, 'x'));  // the connect has not even started
+  ASSERT_TRUE(run_until([&] { return !errors.codes.empty(); }));
+  EXPECT_EQ(errors.codes[0], std::errc::no_space_on_device);
+  EXPECT_TRUE(errors.fatal[0]);
+}
+
+TEST_P(HandleLimitsTest, WbufMaxCountsWhatTheFilterHoldsBackDuringTheHandshake) {
+  Errors errors;
+  open({.on_error = record(errors),
+        .wbuf_max = std::size_t{1000},
+        .tls = [](Handle&) { return std::make_unique<ToyFilter>(ToyRole::kServer, kKey); }});
+  h->push_write(std::string(2000, 'x'));  // the client's hello has not come: the filter holds it
+  ASSERT_TRUE(run_until([&] { return !errors.codes.empty(); }));
+  EXPECT_EQ(errors.codes[0], std::errc::no_space_on_device);
+}
+
+TEST_P(HandleLimitsTest, AFilterStopsReadingWhileNobodyTakesWhatItDecoded) {
+  Errors errors;
+  open({.on_error = record(errors),
+        .tls = [](Handle&) { return std::make_unique<ToyFilter>(ToyRole::kServer, kKey); }});
+  std::string records = ToyFilter::hello(kKey);
+  const std::string block(16000, 'd');
+  std::size_t sent = 0;
+  while (sent < (4u << 20)) {
+    records += ToyFilter::record(kKey, block);
+    sent += block.size();
+  }
+  peer->send_later(std::move(records));
+  spin(loop(), 2000);
+  EXPECT_TRUE(errors.codes.empty());
+  // No reader: the Handle holds what one read decoded, the rest waits in the kernel.
+  EXPECT_LE(h->rbuf().size(), std::size_t{1} << 20);
+  EXPECT_GT(peer->unsent(), 0u);
+  // A reader takes it all.
+  std::size_t got = 0;
+  h->on_read([&](Handle& h) {
+    got += h.rbuf().size();
+    h.rbuf().clear();
+  });
+  ASSERT_TRUE(run_until([&] { return got == sent; }));
+}
+
+TEST_P(HandleLimitsTest, HighWaterMarkStopsReadingWhileThePeerDoesNotRead) {
+  constexpr std::size_t kHigh = 64 * 1024;
+  open({.low_water_mark = 16 * 1024, .high_water_mark = kHigh});
+  h->on_read([](Handle& h) {
+    h.push_write(h.rbuf().view());
+    h.rbuf().clear();
+  });
+  constexpr std::size_t kSent = 8 << 20;
+  peer->pause_reading();
+  peer->send_later(std::string(kSent, 'e'));
+  spin(loop(), 2000);
+  // Reading stopped once the echoes passed the mark: one read's worth past it at most, the
+  // rest of what the peer sends waits in the kernel.
+  EXPECT_LE(h->wbuf().size(), kHigh + h->read_size());
+  EXPECT_GT(peer->unsent(), 0u);
+  // The peer reads its echoes: reading resumes and everything comes back.
+  peer->resume_reading();
+  ASSERT_TRUE(run_until([&] { return peer->received().size() == kSent; }));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HandleLimitsTest, ::testing::ValuesIn(main_backends()),

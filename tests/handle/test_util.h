@@ -34,6 +34,9 @@ class RawPeer {
   const std::string& received() const { return received_; }
   bool eof() const { return eof_; }
   void clear() { received_.clear(); }
+  // Stops and restarts taking what arrives (a peer that does not read its replies).
+  void pause_reading() { reader_.stop(); }
+  void resume_reading() { reader_.start(); }
 
   // Writes all of `data` (waiting for the fd with poll when the kernel buffer is full).
   void write(std::string_view data);
