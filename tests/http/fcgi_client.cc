@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "http/internal/fcgi_protocol.h"
-#include "tests/examples/support/process.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http_test {
 
@@ -78,11 +78,11 @@ void FcgiClient::request(std::uint16_t id, std::map<std::string, std::string> en
 }
 
 bool FcgiClient::wait_end(std::uint16_t id) {
-  return examples_test::run_until([&] { return replies_[id].ended || eof_; }) && replies_[id].ended;
+  return testing::run_until([&] { return replies_[id].ended || eof_; }) && replies_[id].ended;
 }
 
 bool FcgiClient::wait_eof() {
-  return examples_test::run_until([&] { return eof_; });
+  return testing::run_until([&] { return eof_; });
 }
 
 }  // namespace ae::http_test

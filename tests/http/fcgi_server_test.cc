@@ -17,7 +17,7 @@
 #include "core/core.h"
 #include "http/internal/fcgi_protocol.h"
 #include "socket/connect.h"
-#include "tests/examples/support/process.h"
+#include "tests/support/run_until.h"
 #include "tests/http/fcgi_client.h"
 #include "tests/support/sockets.h"
 
@@ -58,7 +58,7 @@ TEST(FcgiServerTest, AnswersWithParamsAndBodyThenClosesWithoutKeepConn) {
   EXPECT_EQ(reply.app_status, 0u);
   EXPECT_EQ(reply.protocol_status, proto::kRequestComplete);
   EXPECT_TRUE(p.client->wait_eof());
-  EXPECT_TRUE(examples_test::run_until([&] { return p.server.connections() == 0; }));
+  EXPECT_TRUE(testing::run_until([&] { return p.server.connections() == 0; }));
 }
 
 TEST(FcgiServerTest, KeepConnServesSeveralRequestsOnOneConnection) {
@@ -197,9 +197,9 @@ TEST(FcgiServerTest, WrappedCallbacksBecomeNoOpsOnceTheWebServerHangsUp) {
     });
   }});
   p.client->request(1, {}, "");
-  ASSERT_TRUE(examples_test::run_until([&] { return started; }));
+  ASSERT_TRUE(testing::run_until([&] { return started; }));
   p.client->hang_up();
-  ASSERT_TRUE(examples_test::run_until([&] { return p.server.connections() == 0; }));
+  ASSERT_TRUE(testing::run_until([&] { return p.server.connections() == 0; }));
   later();
   EXPECT_EQ(ran, 0);
   EXPECT_EQ(p.server.requests(), 0u);
@@ -214,7 +214,7 @@ TEST(FcgiServerTest, AbortRequestEndsItAndItsWrappedCallbacksDoNothing) {
     later = r.wrap_cb([&](Request&, int n) { ran += n; });
   }});
   p.client->request(1, {}, "", true);
-  ASSERT_TRUE(examples_test::run_until([&] { return started; }));
+  ASSERT_TRUE(testing::run_until([&] { return started; }));
   later(1);
   EXPECT_EQ(ran, 1);
   p.client->abort(1);
@@ -234,7 +234,7 @@ TEST(FcgiServerTest, GetValuesIsAnswered) {
   std::string out;
   proto::append_record(out, proto::kGetValues, 0, names);
   p.client->raw(out);
-  ASSERT_TRUE(examples_test::run_until(
+  ASSERT_TRUE(testing::run_until(
       [&] { return p.client->management().contains(proto::kGetValuesResult); }));
   std::map<std::string, std::string> values;
   ASSERT_TRUE(proto::decode_pairs(p.client->management()[proto::kGetValuesResult], values));
@@ -248,7 +248,7 @@ TEST(FcgiServerTest, AnUnknownManagementRecordIsAnsweredWithUnknownType) {
   std::string out;
   proto::append_record(out, 42, 0, "x");
   p.client->raw(out);
-  ASSERT_TRUE(examples_test::run_until(
+  ASSERT_TRUE(testing::run_until(
       [&] { return p.client->management().contains(proto::kUnknownType); }));
   EXPECT_EQ(p.client->management()[proto::kUnknownType][0], 42);
 }
@@ -350,7 +350,7 @@ TEST(FcgiServerTest, AnIdleKeptConnectionHasNoReadTimeout) {
   ASSERT_TRUE(p.client->wait_end(1));
   bool waited = false;
   Timer t = timer(0.2, [&] { waited = true; });
-  ASSERT_TRUE(examples_test::run_until([&] { return waited; }));
+  ASSERT_TRUE(testing::run_until([&] { return waited; }));
   EXPECT_FALSE(p.client->eof());
 }
 

@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-#include "tests/examples/support/process.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http_test {
 namespace {
@@ -38,18 +38,18 @@ RawClient::RawClient(std::uint16_t port)
                                 }) {}
 
 bool RawClient::wait_for(std::string_view text) {
-  return examples_test::run_until(
+  return testing::run_until(
              [&] { return received_.find(text) != std::string::npos || closed_; }) &&
          received_.find(text) != std::string::npos;
 }
 
 bool RawClient::wait_count(std::string_view text, std::size_t n) {
-  return examples_test::run_until([&] { return count(received_, text) >= n || closed_; }) &&
+  return testing::run_until([&] { return count(received_, text) >= n || closed_; }) &&
          count(received_, text) >= n;
 }
 
 bool RawClient::wait_closed() {
-  return examples_test::run_until([&] { return closed_; });
+  return testing::run_until([&] { return closed_; });
 }
 
 void RawClient::reset() {

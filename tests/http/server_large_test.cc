@@ -18,12 +18,12 @@
 
 #include "core/core.h"
 #include "http/server.h"
-#include "tests/examples/support/process.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http_test {
 namespace {
 
-using examples_test::run_until;
+using testing::run_until;
 using namespace std::chrono_literals;
 
 std::size_t open_fds() {

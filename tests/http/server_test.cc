@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "core/core.h"
-#include "tests/examples/support/process.h"
+#include "tests/support/run_until.h"
 #include "tests/http/raw_client.h"
 
 namespace ae::http_test {
 namespace {
 
-using examples_test::run_until;
+using testing::run_until;
 using http::Router;
 using http::Server;
 using http::ServerOptions;
