@@ -140,18 +140,6 @@ int serve(std::string_view program, const std::string& host, const std::string& 
   return 0;
 }
 
-std::string printable(std::string_view text, bool keep_newlines) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (keep_newlines && c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    bool keep = (c >= 0x20 && c != 0x7f) || (keep_newlines && (c == '\n' || c == '\t'));
-    out += keep ? static_cast<char>(c) : '?';
-  }
-  return out;
-}
-
 std::string format_number(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", value);

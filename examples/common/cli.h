@@ -1,6 +1,6 @@
 // What every example program needs around its own logic: a small command-line parser with
 // AnyEvent-style usage errors, the run loop of a server (listen, announce, stop on a signal), and
-// text made safe for a terminal. Private to //examples.
+// text made safe for a terminal (printable.h). Private to //examples.
 //
 // Example (a server):
 //   ae::examples::CommandLine cli("echo_server", kUsage);
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "examples/common/printable.h"
 #include "socket/server.h"
 
 namespace ae::examples {
@@ -77,10 +78,6 @@ class CommandLine {
 // stderr) when it cannot listen. `on_stop` runs after the signal, before returning.
 int serve(std::string_view program, const std::string& host, const std::string& service,
           AcceptCallback accept, const std::function<void()>& on_stop = nullptr);
-
-// Text from a peer, fit for a terminal or a log: control characters become '?'. With
-// `keep_newlines`, "\r\n" becomes "\n" and '\n' and '\t' are kept.
-std::string printable(std::string_view text, bool keep_newlines = false);
 
 // A number as the user would write it: 0.3, 10, 1e+06.
 std::string format_number(double value);

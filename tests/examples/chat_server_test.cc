@@ -105,6 +105,9 @@ TEST_F(ChatServerTest, ControlCharactersNeverReachOtherTerminals) {
   auto b = join();
   ASSERT_TRUE(a->send(std::string("clear\x1b[2J\x07 me\tnow\0!\n", 20)));
   EXPECT_TRUE(b->read_until("<guest1> clear?[2J? me now?!\r\n")) << b->received();
+  // C1 controls (CSI 0x9B raw, and as UTF-8) too; UTF-8 text passes.
+  ASSERT_TRUE(a->send("\x9b" "2J \xc2\x9b" "31m gr\xc3\xbc\xc3\x9f\n"));
+  EXPECT_TRUE(b->read_until("<guest1> ?2J ?31m gr\xc3\xbc\xc3\x9f\r\n")) << b->received();
 }
 
 TEST_F(ChatServerTest, ALineOverTheLimitDisconnectsOnlyItsSender) {

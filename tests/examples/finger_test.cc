@@ -107,6 +107,16 @@ TEST(FingerTest, ControlCharactersInAReplyAreShownAsQuestionMarks) {
   EXPECT_EQ(r.out, "[x@" + rude.address() + "]\na?[31mb\nc?d?\te\n");
 }
 
+TEST(FingerTest, C1ControlsInAReplyAreShownAsQuestionMarks) {
+  FakeServer rude([](Handle& h) {
+    h.push_write("\x9b" "31mred \xc2\x9b" "0m caf\xc3\xa9\r\n");
+    h.push_shutdown();
+  });
+  Outcome r = run({example("finger"), "x@" + rude.address()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[x@" + rude.address() + "]\n?31mred ?0m caf\xc3\xa9\n");
+}
+
 TEST(FingerTest, AResetAfterPartOfTheAnswerShowsThePartAndTheError) {
   FakeServer* server = nullptr;
   FakeServer resetting([&](Handle& h) {
@@ -169,6 +179,14 @@ TEST(FingerServerTest, ControlCharactersInAQueryAreNotEchoedBack) {
   ASSERT_TRUE(c.send("/W \x1b]0;owned\x07\r\n"));
   EXPECT_TRUE(c.wait_closed());
   EXPECT_EQ(c.received(), "finger: ?]0;owned?: no such user\r\n");
+}
+
+TEST(FingerServerTest, C1ControlsInAQueryAreNotEchoedBackOrLogged) {
+  auto server = Process::start_server("finger_server");
+  TestClient c(server->port());
+  ASSERT_TRUE(c.send("x\x9b" "2J\xc2\x9d" "0;owned\r\n"));
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(c.received(), "finger: x?2J?0;owned: no such user\r\n");
 }
 
 TEST(FingerServerTest, AnUnreadableUsersFileIsAnError) {

@@ -5,10 +5,42 @@
 #include <string>
 
 #include "examples/common/http_text.h"
+#include "examples/common/printable.h"
 #include "examples/smtp_client/reply_line.h"
 
 namespace ae::examples {
 namespace {
+
+TEST(PrintableTest, C0ControlsAndDelBecomeQuestionMarks) {
+  EXPECT_EQ(printable(std::string("a\x1b[2J\x07\0\x7f\tb", 10)), "a?[2J????b");
+  EXPECT_EQ(printable("a\r\nb\tc\rd", true), "a\nb\tc?d");
+}
+
+TEST(PrintableTest, C1ControlsBecomeQuestionMarksRawOrAsUtf8) {
+  EXPECT_EQ(printable("\x9b"
+                      "31mred"),
+            "?31mred")
+      << "a raw CSI";
+  EXPECT_EQ(printable("\x80\x9f"), "??");
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "2J"),
+            "?2J")
+      << "CSI spelled in UTF-8 is one character";
+  EXPECT_EQ(printable("\xc2\x85"), "?") << "NEL";
+}
+
+TEST(PrintableTest, WellFormedUtf8IsKept) {
+  const std::string text = "Gr\xc3\xbc\xc3\x9f \xe2\x80\xa6 \xe6\x97\xa5 \xf0\x9f\x98\x80 \xc2\xa0";
+  EXPECT_EQ(printable(text), text) << "continuation bytes 0x80-0x9F inside a sequence are fine";
+}
+
+TEST(PrintableTest, BrokenUtf8BecomesOneQuestionMarkPerByte) {
+  EXPECT_EQ(printable("\xe2\x80"), "??") << "cut short";
+  EXPECT_EQ(printable("\xc0\xaf"), "??") << "overlong '/'";
+  EXPECT_EQ(printable("\xed\xa0\x80"), "???") << "a surrogate";
+  EXPECT_EQ(printable("\xf4\x90\x80\x80"), "????") << "above U+10FFFF";
+  EXPECT_EQ(printable("caf\xe9"), "caf?") << "Latin-1";
+}
 
 TEST(HttpTextTest, StatusLines) {
   auto ok = parse_status_line("HTTP/1.1 200 OK");
@@ -37,8 +69,8 @@ TEST(HttpTextTest, RequestLines) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->method, "GET");
   EXPECT_EQ(r->target, "/a?b");
-  for (const char* bad : {"", "GET", "GET /", "GET / HTTP/2.0", "get / HTTP/1.1",
-                          "GET  / HTTP/1.1", "GET / HTTP/1.1 ", " GET / HTTP/1.1"}) {
+  for (const char* bad : {"", "GET", "GET /", "GET / HTTP/2.0", "get / HTTP/1.1", "GET  / HTTP/1.1",
+                          "GET / HTTP/1.1 ", " GET / HTTP/1.1"}) {
     EXPECT_FALSE(parse_request_line(bad)) << bad;
   }
   std::string long_path = "GET /" + std::string(40000, 'p') + " HTTP/1.0";
@@ -64,9 +96,9 @@ TEST(HttpTextTest, TheEndOfAHeadInEveryForm) {
     std::size_t head;
     std::size_t consumed;
   };
-  for (const Case& c : {Case{"\r\nbody", 0, 2}, Case{"\nbody", 0, 1}, Case{"A: 1\r\n\r\nb", 4, 8},
-                        Case{"A: 1\n\nb", 4, 6}, Case{"A: 1\n\r\nb", 4, 7},
-                        Case{"A: 1\r\nB: 2\r\n\r\n", 10, 14}}) {
+  for (const Case& c :
+       {Case{"\r\nbody", 0, 2}, Case{"\nbody", 0, 1}, Case{"A: 1\r\n\r\nb", 4, 8},
+        Case{"A: 1\n\nb", 4, 6}, Case{"A: 1\n\r\nb", 4, 7}, Case{"A: 1\r\nB: 2\r\n\r\n", 10, 14}}) {
     std::size_t resume = 0;
     auto end = find_head_end(c.text, 0, &resume);
     ASSERT_TRUE(end) << c.text;
