@@ -153,7 +153,9 @@ struct HandleOptions {
   // and TCP flow control slows that peer down. Bytes a filter holds back until its handshake is
   // done do not count (reading must go on for the handshake to finish). 0: off.
   std::size_t high_water_mark = 0;
-  // Seconds to keep flushing unwritten data after destroy (0: drop it and close at once).
+  // Seconds to keep flushing unwritten data after destroy (0: drop it and close at once), within
+  // the loop's limits on lingering connections (ae::set_linger_limits). Lingering writes belong
+  // to the Handle's loop: destroying the loop drops them and closes their fds.
   double linger = 3600;
 
   // The name in error messages (and for a TLS filter factory to use for SNI and verification);
@@ -178,6 +180,23 @@ struct HandleOptions {
   // ETIMEDOUT. 0: wait as long as it takes.
   double close_timeout = 30;
 };
+
+// ---- Lingering (process-wide settings) ---------------------------------------------------------
+
+// Bounds on the destroyed Handles that still flush unwritten data (`linger`), so that peers
+// that never read cannot pin fds and memory for an hour each. Enforced per loop (a program with
+// one loop per core may hold that many times as much): when a Handle starts lingering and its
+// loop then holds more than max_handles lingering connections or max_bytes unwritten bytes, the
+// oldest lingering connections are dropped (closed, their data lost) with a warning through the
+// log hook, until both hold again.
+struct LingerLimits {
+  std::size_t max_handles = 1024;
+  std::size_t max_bytes = std::size_t{64} << 20;
+};
+// Sets the limits for every loop from now on (lingering connections over them go when the next
+// one starts). Thread safety: any thread.
+void set_linger_limits(LingerLimits limits) noexcept;
+LingerLimits linger_limits() noexcept;
 
 class Handle {
  public:

@@ -1,12 +1,17 @@
 // Handle against resource use a peer controls: buffers that give capacity back after a burst,
 // wbuf_max over everything queued, reading that stops while nobody takes the data, and the
-// high-water mark that stops reading while the peer does not read.
+// high-water mark that stops reading while the peer does not read, lingering connections bounded
+// and tied to their loop.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "core/log_hook.h"
 #include "handle/handle.h"
 #include "tests/handle/test_util.h"
 #include "tests/handle/toy_filter.h"
@@ -32,6 +37,56 @@ Handle::ErrorCallback record(Errors& e) {
 // move megabytes when nothing holds them back (each iteration moves up to a read's worth).
 void spin(Loop& loop, int n) {
   for (int i = 0; i < n; ++i) loop.run_once(false);
+}
+
+// Reads what is there without blocking: true when the other end is closed.
+bool closed_after_draining(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) return true;
+    if (n < 0) return false;
+  }
+}
+
+// Collects the warnings the log hook gets while it lives.
+class LogCapture {
+ public:
+  LogCapture() : previous_(&log_sink()) {
+    lines().clear();
+    set_log_sink(&sink_);
+  }
+  ~LogCapture() { set_log_sink(previous_); }
+  static std::vector<std::string>& lines() {
+    static std::vector<std::string> seen;
+    return seen;
+  }
+
+ private:
+  static constexpr LogSink sink_{
+      [](LogLevel level, std::string_view) { return level <= LogLevel::kWarn; },
+      [](LogLevel, std::string_view, std::string_view m) { lines().emplace_back(m); }};
+  const LogSink* previous_;
+};
+
+// A Handle that starts lingering with most of `bytes` unwritten (its peer reads nothing).
+int linger_with(std::size_t bytes) {
+  auto [a, b] = unix_pair();
+  Handle h(a);
+  h.push_write(std::string(bytes, 'L'));
+  return b;
+}
+
+TEST(HandleLingerTest, LingeringWritesGoWithTheirLoop) {
+  int peer = -1;
+  {
+    TestLoop loop("asio");
+    loop.allow_watchers_left();  // the point: a lingering write outlives the loop
+    peer = linger_with(4 << 20);
+  }
+  EXPECT_TRUE(closed_after_draining(peer));
+  ::close(peer);
 }
 
 class HandleLimitsTest : public LoopTest {
@@ -134,6 +189,32 @@ TEST_P(HandleLimitsTest, HighWaterMarkStopsReadingWhileThePeerDoesNotRead) {
   // The peer reads its echoes: reading resumes and everything comes back.
   peer->resume_reading();
   ASSERT_TRUE(run_until([&] { return peer->received().size() == kSent; }));
+}
+
+TEST_P(HandleLimitsTest, LingeringBeyondTheLimitsDropsTheOldest) {
+  struct Restore {
+    LingerLimits saved = linger_limits();
+    ~Restore() { set_linger_limits(saved); }
+  } restore;
+  LogCapture log;
+  constexpr std::size_t kSize = 4 << 20;  // the kernel takes far less: the rest lingers
+  set_linger_limits({.max_handles = 2, .max_bytes = 1 << 30});
+  std::vector<int> peers;
+  for (int i = 0; i < 3; ++i) peers.push_back(linger_with(kSize));
+  EXPECT_TRUE(closed_after_draining(peers[0]));
+  EXPECT_FALSE(closed_after_draining(peers[1]));
+  EXPECT_FALSE(closed_after_draining(peers[2]));
+  ASSERT_EQ(log.lines().size(), 1u);
+  EXPECT_NE(log.lines()[0].find("dropping the oldest lingering connection"), std::string::npos);
+
+  // Bytes: the next one makes three of nearly 4 MiB each; under 5 MiB only it may stay.
+  set_linger_limits({.max_handles = 100, .max_bytes = 5 << 20});
+  peers.push_back(linger_with(kSize));
+  EXPECT_TRUE(closed_after_draining(peers[1]));
+  EXPECT_TRUE(closed_after_draining(peers[2]));
+  EXPECT_FALSE(closed_after_draining(peers[3]));
+  EXPECT_EQ(log.lines().size(), 3u);
+  for (int fd : peers) ::close(fd);  // the last one's write fails and it goes
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HandleLimitsTest, ::testing::ValuesIn(main_backends()),
