@@ -55,8 +55,14 @@ bool ContentDecoder::init(bool raw) {
 
 bool ContentDecoder::decode(std::string_view in, const Function<bool(std::string_view)>& out) {
   if (!error_.empty()) return false;
-  if (in.empty()) return true;
+  if (in.empty() || trailing_) return true;
   if (!z_->live) return false;
+  if (!magic_.empty()) {
+    // The first byte of a gzip magic number ended the last piece: go on as if they came together.
+    std::string joined = std::move(magic_) + std::string(in);
+    magic_.clear();
+    return decode(joined, out);
+  }
   started_ = true;
   // Until a "deflate" body is known to be zlib-wrapped (it produced output), keep its bytes: the
   // header check may fail only at the second byte, and a raw-deflate retry needs them all.
@@ -74,11 +80,21 @@ bool ContentDecoder::decode(std::string_view in, const Function<bool(std::string
   for (;;) {
     if (ended_) {
       if (z.avail_in == 0) break;
-      // After the end of a gzip member another may follow; anything after a deflate stream is
-      // ignored, as browsers do.
-      if (coding_ != Coding::kGzip) return true;
-      // Bytes that do not start another member (padding some servers add) are ignored too.
-      if (z.next_in[0] != 0x1f || (z.avail_in > 1 && z.next_in[1] != 0x8b)) return true;
+      // After the end of a gzip member another may follow right away; anything after a deflate
+      // stream, and bytes that do not start another member (padding some servers add), end the
+      // coded body: the rest of it is ignored, as browsers do, however it is cut into pieces.
+      if (coding_ != Coding::kGzip || z.next_in[0] != 0x1f) {
+        trailing_ = true;
+        return true;
+      }
+      if (z.avail_in == 1) {
+        magic_.assign(1, '\x1f');  // the next piece says whether a member starts here
+        return true;
+      }
+      if (z.next_in[1] != 0x8b) {
+        trailing_ = true;
+        return true;
+      }
       if (inflateReset(&z) != Z_OK) return false;
       ended_ = false;
     }
@@ -113,7 +129,7 @@ bool ContentDecoder::decode(std::string_view in, const Function<bool(std::string
 
 bool ContentDecoder::finish() {
   if (!error_.empty()) return false;
-  if (started_ && !ended_) {
+  if (started_ && (!ended_ || !magic_.empty())) {
     error_ = std::string(coding_ == Coding::kGzip ? "gzip" : "deflate") +
              " data ends before the end of the coded stream";
     return false;

@@ -53,7 +53,9 @@ class ContentDecoder {
   bool produced_ = false;  // some output came out (no more raw-deflate fallback)
   bool ended_ = false;     // the coded stream ended
   bool retried_raw_ = false;
-  std::string head_;  // a deflate body's first bytes, kept until it is known whether it is raw
+  std::string head_;       // a deflate body's first bytes, kept until it is known whether it is raw
+  std::string magic_;      // a lone 0x1f after a gzip member: perhaps the next member's start
+  bool trailing_ = false;  // the coded stream ended and what followed started no member
   std::string error_;
 };
 

@@ -1,5 +1,7 @@
 #include "http/internal/parser.h"
 
+#include <algorithm>
+
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <exception>
@@ -72,8 +74,13 @@ struct MessageParser<kRequest>::Impl final : beast_http::basic_parser<kRequest> 
   }
 
   void on_response_impl(int status, boost::beast::string_view reason, int version,
-                        boost::system::error_code&) override {
+                        boost::system::error_code& ec) override {
     if constexpr (!kRequest) {
+      // Beast takes any three digits; RFC 9110 §15 has no status below 100.
+      if (status < 100) {
+        ec = beast_error::bad_status;
+        return;
+      }
       head.status = status;
       head.reason.assign(reason.data(), reason.size());
       head.version = version;
@@ -120,6 +127,9 @@ struct MessageParser<kRequest>::Impl final : beast_http::basic_parser<kRequest> 
   std::uint64_t body_bytes = 0;
   bool in_trailer = false;
   bool header_reported = false;
+  // After Beast asked for more without taking anything: put() again only once the unconsumed
+  // input is at least this long (see parse()).
+  std::size_t resume_at = 0;
   bool failed = false;
   http::Error error = http::Error::kBadMessage;
   std::string message;
@@ -156,6 +166,13 @@ ParseEvent MessageParser<kRequest>::parse(std::string_view input, std::size_t& u
       return ParseEvent::kComplete;
     }
     if (used == input.size()) return ParseEvent::kNeedMore;
+    // Beast wants the bytes it left unconsumed again, with more after them. It also asserts
+    // (BOOST_ASSERT(n >= 5) in parse_chunk_header, Boost 1.81) that a chunked body's last-chunk
+    // line "0\r\n", seen without the end of its trailer, comes back with at least two more bytes:
+    // one more would abort a build without NDEBUG. Two more are always needed there anyway (the
+    // trailer's end is at least "\r\n"), so waiting for them changes no result.
+    if (input.size() - used < p.resume_at) return ParseEvent::kNeedMore;
+    p.resume_at = 0;
     boost::system::error_code ec;
     std::size_t n = 0;
     try {
@@ -163,6 +180,9 @@ ParseEvent MessageParser<kRequest>::parse(std::string_view input, std::size_t& u
     } catch (const std::exception& e) {
       p.fail(http::Error::kBadMessage, e.what());
       return ParseEvent::kError;
+    }
+    if (ec == beast_error::need_more && n == 0) {
+      p.resume_at = std::max<std::size_t>(input.size() - used + 1, 5);
     }
     used += n;
     if (ec == beast_error::need_more) return ParseEvent::kNeedMore;

@@ -69,6 +69,26 @@ TEST(DecoderTest, ConcatenatedGzipMembersDecodeOneAfterAnother) {
   EXPECT_TRUE(ok);
 }
 
+TEST(DecoderTest, BytesAfterAGzipMemberThatStartNoOtherAreIgnoredWhereverThePiecesEnd) {
+  // Padding after the member, holding a gzip magic number later on: a member starts only right
+  // after the previous one, so whatever follows the padding is padding too, in every split.
+  const std::string coded = http_test::gzip("first", 31) + "pad\x1f\x8bnot a member";
+  for (std::size_t step = 1; step <= coded.size(); ++step) {
+    ContentDecoder d(ContentDecoder::Coding::kGzip);
+    bool ok = false;
+    EXPECT_EQ(decode_in_pieces(d, coded, step, &ok), "first") << step;
+    EXPECT_TRUE(ok) << step << ": " << d.error_message();
+  }
+  // A second member whose magic number is split between two pieces is still decoded.
+  const std::string two = http_test::gzip("first,", 31) + http_test::gzip("second", 31);
+  for (std::size_t step = 1; step <= two.size(); ++step) {
+    ContentDecoder d(ContentDecoder::Coding::kGzip);
+    bool ok = false;
+    EXPECT_EQ(decode_in_pieces(d, two, step, &ok), "first,second") << step;
+    EXPECT_TRUE(ok) << step << ": " << d.error_message();
+  }
+}
+
 TEST(DecoderTest, CorruptOrTruncatedDataIsAnError) {
   std::string coded = http_test::gzip(sample(10000), 31);
   {
