@@ -1,5 +1,7 @@
 #include "examples/common/cli.h"
 
+#include <netdb.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -14,12 +16,13 @@ CommandLine::CommandLine(std::string_view program, std::string_view usage)
     : program_(program), usage_(usage) {}
 
 void CommandLine::flag(std::initializer_list<std::string_view> names, bool* target) {
-  options_.push_back({names, false, [target](std::string_view) { return *target = true; }});
+  options_.push_back(
+      {names, false, [target](std::string_view, std::string*) { return *target = true; }});
 }
 
 void CommandLine::number(std::initializer_list<std::string_view> names, double* target, double min,
                          double max) {
-  options_.push_back({names, true, [=](std::string_view value) {
+  options_.push_back({names, true, [=](std::string_view value, std::string*) {
                         std::string s(value);
                         char* end = nullptr;
                         double v = std::strtod(s.c_str(), &end);
@@ -31,7 +34,7 @@ void CommandLine::number(std::initializer_list<std::string_view> names, double* 
 
 void CommandLine::count(std::initializer_list<std::string_view> names, std::size_t* target,
                         std::size_t min) {
-  options_.push_back({names, true, [=](std::string_view value) {
+  options_.push_back({names, true, [=](std::string_view value, std::string*) {
                         std::size_t v = 0;
                         if (value.empty() || value.size() > 15) return false;
                         for (char c : value) {
@@ -45,7 +48,7 @@ void CommandLine::count(std::initializer_list<std::string_view> names, std::size
 }
 
 void CommandLine::text(std::initializer_list<std::string_view> names, std::string* target) {
-  options_.push_back({names, true, [target](std::string_view value) {
+  options_.push_back({names, true, [target](std::string_view value, std::string*) {
                         *target = value;
                         return true;
                       }});
@@ -53,19 +56,16 @@ void CommandLine::text(std::initializer_list<std::string_view> names, std::strin
 
 void CommandLine::texts(std::initializer_list<std::string_view> names,
                         std::vector<std::string>* target) {
-  options_.push_back({names, true, [target](std::string_view value) {
+  options_.push_back({names, true, [target](std::string_view value, std::string*) {
                         target->emplace_back(value);
                         return true;
                       }});
 }
 
 void CommandLine::address(std::string_view name, std::string* host, std::string* service) {
-  options_.push_back({{name}, true, [=](std::string_view value) {
-                        auto hp = parse_hostport(value);
-                        if (!hp) return false;
-                        *host = hp->host;
-                        *service = hp->service;
-                        return true;
+  options_.push_back({{name}, true, [=](std::string_view value, std::string* why) {
+                        *why = parse_endpoint(value, {}, /*any_port=*/true, host, service);
+                        return why->empty();
                       }});
 }
 
@@ -93,15 +93,16 @@ std::optional<int> CommandLine::parse(int argc, char** argv, const Positional& p
       }
       const Option* o = find(arg);
       if (!o) return usage_error("unknown option " + std::string(arg));
+      std::string why;
       if (!o->takes_value) {
-        o->apply({});
+        o->apply({}, &why);
         continue;
       }
       if (i + 1 >= argc) return usage_error(std::string(arg) + " needs a value");
       std::string_view value = argv[++i];
-      if (!o->apply(value)) {
-        return usage_error("bad value for " + std::string(arg) + ": \"" + std::string(value) +
-                           "\"");
+      if (!o->apply(value, &why)) {
+        return usage_error("bad value for " + std::string(arg) + " \"" + std::string(value) + "\"" +
+                           (why.empty() ? "" : ": " + why));
       }
       continue;
     }
@@ -117,6 +118,65 @@ int CommandLine::usage_error(std::string_view why) const {
   std::fprintf(stderr, "%s: %.*s\n%s", program_.c_str(), static_cast<int>(why.size()), why.data(),
                usage_.c_str());
   return kExitUsage;
+}
+
+namespace {
+
+// A port number in [min, 65535], or nullopt when `text` is not all digits or out of range.
+std::optional<unsigned> port_number(std::string_view text, unsigned min) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  unsigned v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v < min || v > 65535) return std::nullopt;
+  return v;
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string parse_endpoint(std::string_view text, std::string_view default_service, bool any_port,
+                           std::string* host, std::string* service) {
+  if (text.empty()) return "no host";
+  auto hp = parse_hostport(text, default_service);
+  if (!hp) {
+    return default_service.empty() && text.find(':') == std::string_view::npos
+               ? "no port (write HOST:PORT)"
+               : "not HOST[:PORT] (an IPv6 address goes in brackets: [::1]:PORT)";
+  }
+  if (hp->host.empty()) return "no host before the port";
+  if (hp->host != "unix/") {
+    const unsigned min = any_port ? 0 : 1;
+    const std::string range = std::to_string(min) + "-65535";
+    // AnyEvent's "name=port": the port decides.
+    std::string_view port = hp->service;
+    if (std::size_t eq = port.find('='); eq != std::string_view::npos) port = port.substr(eq + 1);
+    if (all_digits(port)) {
+      if (!port_number(port, min)) {
+        return "port " + std::string(port) + " is out of range (" + range + ")";
+      }
+    } else if (port == hp->service) {
+      // A name: only a known service will do (a lookup in /etc/services, once, at start-up).
+      servent entry{};
+      servent* found = nullptr;
+      char buf[1024];
+      if (getservbyname_r(hp->service.c_str(), "tcp", &entry, buf, sizeof buf, &found) != 0 ||
+          found == nullptr) {
+        return "\"" + hp->service + "\" is not a port number (" + range +
+               ") or a known service name";
+      }
+    } else {
+      return "\"" + hp->service + "\" is not a port number (" + range + ")";
+    }
+  }
+  *host = hp->host;
+  *service = hp->service;
+  return {};
 }
 
 int serve(std::string_view program, const std::string& host, const std::string& service,

@@ -45,7 +45,8 @@ class CommandLine {
   void text(std::initializer_list<std::string_view> names, std::string* target);
   // Repeatable: every occurrence is appended.
   void texts(std::initializer_list<std::string_view> names, std::vector<std::string>* target);
-  // HOST:PORT as parse_hostport reads it ("127.0.0.1:79", "[::1]:8080", "unix/:/path").
+  // HOST:PORT as parse_endpoint reads it ("127.0.0.1:79", "[::1]:8080", "unix/:/path"); the
+  // port may be 0 (any).
   void address(std::string_view name, std::string* host, std::string* service);
 
   // Everything that is not an option goes here; returning false rejects it (set *why).
@@ -63,7 +64,8 @@ class CommandLine {
   struct Option {
     std::vector<std::string_view> names;
     bool takes_value;
-    std::function<bool(std::string_view value)> apply;
+    // Sets the target; false (with *why when there is more to say) for a bad value.
+    std::function<bool(std::string_view value, std::string* why)> apply;
   };
   const Option* find(std::string_view arg) const;
 
@@ -71,6 +73,14 @@ class CommandLine {
   std::string usage_;
   std::vector<Option> options_;
 };
+
+// Reads HOST[:PORT] as the user typed it (parse_hostport; `default_service` when no port is
+// given) into *host and *service. Returns what is wrong with it, or "" when nothing is: text
+// that is not HOST[:PORT], no host, or a port that is neither a number in 1..65535 (0 too with
+// `any_port`, a server's "pick a free one") nor a service name /etc/services knows (AnyEvent's
+// "name=port" counts by its port). "unix/:PATH" is taken as it is.
+std::string parse_endpoint(std::string_view text, std::string_view default_service, bool any_port,
+                           std::string* host, std::string* service);
 
 // A server's life: tcp_server(host, service, accept), the line "listening on HOST:PORT" on
 // stdout once SIGINT and SIGTERM are watched (so whoever reads the line may stop the server),

@@ -159,17 +159,21 @@ std::string show(std::string_view reply) {
 }
 
 // "user@host[:port]": the host is after the last '@' (RFC 1288 forwarding keeps the rest).
-bool parse_target(std::string_view arg, Target* t) {
+// Returns what is wrong with `arg`, or "" when it is a target.
+std::string parse_target(std::string_view arg, Target* t) {
   std::size_t at = arg.rfind('@');
-  if (at == std::string_view::npos) return false;
+  if (at == std::string_view::npos) return "not user@host[:port]";
   std::string_view user = arg.substr(0, at);
-  if (user.find_first_of("\r\n") != std::string_view::npos) return false;
-  auto hp = ae::parse_hostport(arg.substr(at + 1), "finger=79");
-  if (!hp || hp->host.empty()) return false;
+  if (user.find_first_of("\r\n") != std::string_view::npos) return "a line break in the user";
+  std::string host, service;
+  std::string why = ae::examples::parse_endpoint(arg.substr(at + 1), "finger=79",
+                                                 /*any_port=*/false, &host, &service);
+  if (!why.empty()) return why;
+  if (host == "unix/") return "not a TCP host";
   // The label names the query in the output; a huge user name is shortened there.
   std::string label(arg.size() > 100 ? "..." + std::string(arg.substr(arg.size() - 60)) : arg);
-  *t = Target{label, std::string(user), hp->host, hp->service};
-  return true;
+  *t = Target{label, std::string(user), host, service};
+  return {};
 }
 
 }  // namespace
@@ -182,8 +186,8 @@ int main(int argc, char** argv) {
   cli.count({"--max-reply"}, &options.max_reply);
   auto status = cli.parse(argc, argv, [&](std::string_view arg, std::string* why) {
     Target t;
-    if (!parse_target(arg, &t)) {
-      *why = "not user@host[:port]: " + std::string(arg);
+    if (std::string problem = parse_target(arg, &t); !problem.empty()) {
+      *why = ae::examples::printable(arg) + ": " + problem;
       return false;
     }
     targets.push_back(std::move(t));

@@ -94,13 +94,18 @@ bool parse_url(std::string_view text, Url* url, std::string* why) {
   std::size_t slash = text.find('/');
   std::string_view authority = text.substr(0, slash);
   url->path = slash == std::string_view::npos ? "/" : request_target(text.substr(slash));
-  auto hp = ae::parse_hostport(authority, "http=80");
-  if (authority.empty() || !hp || hp->host.empty() || hp->host == "unix/") {
-    *why = "cannot find a host[:port] in \"" + std::string(authority) + "\"";
+  if (authority.empty()) {
+    *why = "no host in the URL";
     return false;
   }
-  url->host = hp->host;
-  url->service = hp->service;
+  // The default port is plain 80, not AnyEvent's "http=80": the port appears in messages.
+  std::string problem =
+      ae::examples::parse_endpoint(authority, "80", /*any_port=*/false, &url->host, &url->service);
+  if (problem.empty() && url->host == "unix/") problem = "not a TCP host";
+  if (!problem.empty()) {
+    *why = "\"" + ae::examples::printable(authority) + "\" in the URL: " + problem;
+    return false;
+  }
   url->authority = std::string(authority);
   return true;
 }

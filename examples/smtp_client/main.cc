@@ -446,10 +446,11 @@ int main(int argc, char** argv) {
   });
   if (status) return *status;
   if (server.empty()) return cli.usage_error("no --server given");
-  auto hp = ae::parse_hostport(server, "smtp=25");
-  if (!hp || hp->host.empty()) return cli.usage_error("cannot parse --server " + server);
-  config.host = hp->host;
-  config.service = hp->service;
+  if (std::string why = ae::examples::parse_endpoint(server, "smtp=25", /*any_port=*/false,
+                                                     &config.host, &config.service);
+      !why.empty()) {
+    return cli.usage_error("bad --server \"" + ae::examples::printable(server) + "\": " + why);
+  }
   if (config.to.empty()) return cli.usage_error("no --to given");
   for (const std::string& a : config.to) {
     if (a.empty() || !valid_address(a)) return cli.usage_error("bad recipient address: " + a);

@@ -110,6 +110,16 @@ TEST_F(ChatServerTest, ControlCharactersNeverReachOtherTerminals) {
   EXPECT_TRUE(b->read_until("<guest1> ?2J ?31m gr\xc3\xbc\xc3\x9f\r\n")) << b->received();
 }
 
+// Once 'unknown service "99999"': the message now says what is wrong with the port.
+TEST(ChatServerCommandLineTest, AListenPortOutOfRangeIsAUsageErrorThatSaysSo) {
+  Outcome r = run({example("chat_server"), "--listen", "127.0.0.1:99999"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "bad value for --listen \"127.0.0.1:99999\": port 99999 is out of "
+                              "range (0-65535)"))
+      << r.err;
+  EXPECT_FALSE(contains(r.err, "unknown service")) << r.err;
+}
+
 TEST_F(ChatServerTest, ALineOverTheLimitDisconnectsOnlyItsSender) {
   start({"--max-line", "100"});
   auto a = join();

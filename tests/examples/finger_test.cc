@@ -145,13 +145,31 @@ TEST(FingerTest, AQueryTheServerRefusesEndsWithAnErrorNotASignal) {
 }
 
 TEST(FingerTest, ArgumentsThatAreNotUserAtHostAreUsageErrors) {
-  for (const char* bad : {"nohost", "user@", "user@[::1"}) {
+  for (auto [bad, why] : {std::pair{"nohost", "nohost: not user@host[:port]"},
+                          std::pair{"user@", "user@: no host"},
+                          std::pair{"user@[::1", "user@[::1: not HOST[:PORT]"}}) {
     Outcome r = run({example("finger"), bad});
     EXPECT_EQ(r.exit_code, 2) << bad;
-    EXPECT_TRUE(contains(r.err, "not user@host[:port]")) << r.err;
+    EXPECT_TRUE(contains(r.err, why)) << r.err;
   }
   EXPECT_EQ(run({example("finger")}).exit_code, 2);
   EXPECT_EQ(run({example("finger"), "--timeout", "-1", "a@b"}).exit_code, 2);
+}
+
+// Once "connect: malformed name": the message now says what is wrong with the port.
+TEST(FingerTest, APortOutOfRangeIsAUsageErrorThatSaysSo) {
+  Outcome r = run({example("finger"), "x@127.0.0.1:99999"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "x@127.0.0.1:99999: port 99999 is out of range (1-65535)")) << r.err;
+  r = run({example("finger"), "x@127.0.0.1:nosuchservice"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "\"nosuchservice\" is not a port number")) << r.err;
+}
+
+TEST(FingerServerTest, AListenPortOutOfRangeIsAUsageErrorThatSaysSo) {
+  Outcome r = run({example("finger_server"), "--listen", "127.0.0.1:70000"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "port 70000 is out of range (0-65535)")) << r.err;
 }
 
 TEST(FingerServerTest, AQueryLongerThanTheLimitClosesTheConnection) {

@@ -6,9 +6,11 @@
 #include <random>
 #include <string>
 
+#include "tests/examples/support/dnsmasq.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
 #include "tests/support/black_hole.h"
+#include "tests/support/env.h"
 
 namespace ae::examples_test {
 namespace {
@@ -161,6 +163,20 @@ TEST(HttpGetTest, FailGivesExitStatus3ForErrorStatuses) {
   Outcome r = run({example("http_get"), "--fail", peer.server.url("/nope")});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_TRUE(r.out.starts_with("HTTP/1.0 404 Not Found\n")) << r.out;
+}
+
+// The message names the host and port as the user gave them, not "nosuch.invalid:http=80".
+TEST(HttpGetTest, AnUnknownHostIsReportedWithThePortAsGiven) {
+  Dnsmasq dns({});
+  ae::testing::ScopedEnv conf("AE_RESOLV_CONF", dns.resolv_conf);
+  Outcome r = run({example("http_get"), "http://nosuch.invalid/"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "nosuch.invalid:80: host not found")) << r.err;
+  EXPECT_FALSE(contains(r.err, "http=")) << r.err;
+  r = run({example("http_get"), "http://127.0.0.1:99999/"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "\"127.0.0.1:99999\" in the URL: port 99999 is out of range"))
+      << r.err;
 }
 
 TEST(HttpGetTest, BadUrlsAreUsageErrors) {

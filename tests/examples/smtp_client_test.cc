@@ -255,6 +255,19 @@ TEST(SmtpClientTest, AServerThatNeverAnswersTheConnectTimesOut) {
   EXPECT_TRUE(contains(r.err, "timed out")) << r.err;
 }
 
+// "a b" is AnyEvent's "host port" form: once "a:b: unknown service" after a lookup.
+TEST(SmtpClientTest, AServerThatIsNotHostPortIsAUsageErrorThatSaysWhy) {
+  Outcome r = run({example("smtp_client"), "--server", "a b", "--to", "bob@example.org"}, "x\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "bad --server \"a b\": \"b\" is not a port number (1-65535) or a "
+                              "known service name"))
+      << r.err;
+  r = run({example("smtp_client"), "--server", "127.0.0.1:99999", "--to", "bob@example.org"},
+          "x\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "port 99999 is out of range (1-65535)")) << r.err;
+}
+
 TEST(SmtpClientTest, HeaderAndCommandInjectionAreUsageErrors) {
   SmtpPeer peer;
   EXPECT_EQ(
