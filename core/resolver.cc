@@ -1,6 +1,5 @@
 #include "core/resolver.h"
 
-#include <netdb.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -15,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/internal/services.h"
 #include "core/loop.h"
 
 namespace ae {
@@ -234,14 +234,7 @@ Result<std::uint16_t> resolve_service(std::string_view service, std::string_view
                                  "bad port in service \"" + std::string(service) + "\"");
   }
   if (name.empty()) return Result<std::uint16_t>(ResolveError::kBadName, "empty service");
-  servent entry{};
-  servent* found = nullptr;
-  char buffer[1024];
-  std::string n(name), proto(protocol);
-  ::getservbyname_r(n.c_str(), proto.c_str(), &entry, buffer, sizeof buffer, &found);
-  if (found != nullptr) {
-    return static_cast<std::uint16_t>(ntohs(static_cast<std::uint16_t>(found->s_port)));
-  }
+  if (auto port = core_internal::service_port(name, protocol)) return *port;
   return Result<std::uint16_t>(ResolveError::kUnknownService,
                                "unknown service \"" + std::string(service) + "\"");
 }

@@ -82,8 +82,11 @@ std::shared_ptr<Resolver> builtin_resolver();
 // AF_INET and/or AF_INET6. Unknown words are ignored; an empty result means the default.
 std::vector<int> protocol_preference();
 
-// Looks up a port: a number, a name from the services database, or "name=port" (the port; the
-// name is only for SRV lookups, as in AnyEvent). Errors: kUnknownService, kBadName.
+// Looks up a port: a number, a service name, or "name=port" (the port; the name is only for SRV
+// lookups, as in AnyEvent). A name is looked up in /etc/services (read once, on first use; never
+// through NSS, so it cannot block on the network), and, when the file lacks it or is missing, as
+// in a minimal container, in a built-in table of the well-known services (http, https, smtp,
+// domain, ssh, finger, ...), as Go's net package does. Errors: kUnknownService, kBadName.
 Result<std::uint16_t> resolve_service(std::string_view service, std::string_view protocol = "tcp");
 
 // Addresses for `name` from the hosts file named by AE_HOSTS (default /etc/hosts), re-read when

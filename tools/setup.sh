@@ -30,6 +30,9 @@ PKGS=(
   nghttp2-client libfcgi-dev
   # Used by scripts: process and network helpers.
   procps iproute2 psmisc
+  # /etc/services and /etc/protocols for the peers that look services up through the C library
+  # (ae itself falls back to its built-in table without them).
+  netbase
 )
 # Optional: clang 14 and its sanitizer runtimes, for --config=clang, clang-asan, clang-tsan.
 [[ "${WITH_CLANG:-0}" == 1 ]] && PKGS+=(clang libclang-rt-14-dev)

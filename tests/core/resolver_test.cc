@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "core/internal/services.h"
 #include "core/loop.h"
 
 namespace ae {
@@ -93,6 +94,32 @@ TEST_F(ResolverTest, ServicesByNumberNameAndFallback) {
   EXPECT_EQ(resolve_service("nosuchsvc").code(), ResolveError::kUnknownService);
   EXPECT_EQ(resolve_service("70000").code(), ResolveError::kUnknownService);
   EXPECT_EQ(resolve("127.0.0.1", "nosuchsvc").first, ResolveError::kUnknownService);
+}
+
+TEST_F(ResolverTest, ServicesFileEntriesWinOverTheBuiltInTable) {
+  std::string path = std::string(getenv("TEST_TMPDIR")) + "/services";
+  std::ofstream(path) << "# local\nhttp\t8080/tcp www # moved\nmyapp 7000/udp app-alias\n";
+  core_internal::set_services_file_for_test(path);
+  EXPECT_EQ(*resolve_service("http"), 8080);
+  EXPECT_EQ(*resolve_service("www"), 8080) << "aliases count";
+  EXPECT_EQ(*resolve_service("app-alias", "udp"), 7000);
+  EXPECT_EQ(resolve_service("myapp", "tcp").code(), ResolveError::kUnknownService);
+  EXPECT_EQ(*resolve_service("https"), 443) << "a name the file lacks comes from the table";
+  core_internal::set_services_file_for_test("");
+}
+
+TEST_F(ResolverTest, WellKnownServicesResolveWithoutAServicesFile) {
+  // A minimal container has no /etc/services.
+  core_internal::set_services_file_for_test(std::string(getenv("TEST_TMPDIR")) + "/absent");
+  EXPECT_EQ(*resolve_service("http"), 80);
+  EXPECT_EQ(*resolve_service("https"), 443);
+  EXPECT_EQ(*resolve_service("smtp"), 25);
+  EXPECT_EQ(*resolve_service("finger"), 79);
+  EXPECT_EQ(*resolve_service("domain", "udp"), 53);
+  EXPECT_EQ(resolve_service("ntp", "tcp").code(), ResolveError::kUnknownService);
+  EXPECT_EQ(resolve_service("nosuchsvc").code(), ResolveError::kUnknownService);
+  EXPECT_EQ(resolve("127.0.0.1", "http").second, std::vector<std::string>{"127.0.0.1:80"});
+  core_internal::set_services_file_for_test("");
 }
 
 TEST_F(ResolverTest, UnixPaths) {
