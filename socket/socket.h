@@ -16,3 +16,4 @@
 #include "socket/options.h"
 #include "socket/resolve.h"
 #include "socket/server.h"
+#include "socket/udp.h"
