@@ -13,7 +13,10 @@
 
 #include "core/loop.h"
 #include "socket/address.h"
+#include "tests/support/files.h"
 #include "tests/support/loop.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
 #include "tests/support/run_until.h"
 
 namespace {
@@ -385,6 +388,52 @@ TEST_P(UdpMulticastTest, BadGroupsAndInterfacesAreRefused) {
   EXPECT_FALSE(v6->join_group("239.1.2.3", "127.0.0.1")) << "an IPv4 group on a :: socket";
   EXPECT_FALSE(v6->set_multicast_interface("lo"));
   EXPECT_FALSE(v6->set_multicast_loop(false));
+}
+
+// IPv6 multicast is not looped back on lo (it has no multicast route), so this test gives its
+// own network namespace a veth pair (iproute2's `ip`), with duplicate address detection off so
+// that the link-local addresses are usable at once.
+bool make_veth_pair() {
+  static const bool made = [] {
+    if (!ae::testing::network_isolated()) return false;
+    ae::testing::Outcome add = ae::testing::run(
+        {"ip", "link", "add", "aeveth0", "type", "veth", "peer", "name", "aeveth1"});
+    if (add.exit_code != 0) return false;
+    for (const char* dev : {"aeveth0", "aeveth1"}) {
+      ae::testing::write_file(std::string("/proc/sys/net/ipv6/conf/") + dev + "/accept_dad", "0");
+      if (ae::testing::run({"ip", "link", "set", dev, "up"}).exit_code != 0) return false;
+    }
+    return true;
+  }();
+  return made;
+}
+
+TEST_P(UdpMulticastTest, Ipv6GroupsOnAVethPair) {
+  if (!make_veth_pair()) GTEST_SKIP() << "needs a network namespace of its own and veth";
+  const std::string group = "ff15::4242";
+  std::vector<std::string> got;
+  std::vector<std::string> locals;
+  ae::Result<ae::UdpSocket> receiver =
+      ae::udp_bind("::", "0", [&](ae::UdpSocket&, const ae::UdpMessage& m) {
+        got.emplace_back(m.data);
+        locals.push_back(ae::format_host(m.local));
+      });
+  ASSERT_TRUE(receiver) << receiver.message();
+  EXPECT_FALSE(receiver->join_group(group, "aeveth0"));
+  ae::Result<ae::UdpSocket> sender = ae::udp_bind("::", "0", nullptr);
+  ASSERT_TRUE(sender);
+  EXPECT_FALSE(sender->set_multicast_interface("aeveth0"));
+  EXPECT_FALSE(sender->set_multicast_loop(true));
+  ae::SocketAddress to = at(group, receiver->port());
+  EXPECT_FALSE(sender->send_to("to the v6 group", to));
+  ASSERT_TRUE(run_until([&] { return got.size() == 1; }));
+  EXPECT_EQ(got[0], "to the v6 group");
+  EXPECT_EQ(locals[0], group);
+  EXPECT_FALSE(receiver->leave_group(group, "aeveth0"));
+  EXPECT_FALSE(sender->send_to("after leaving", to));
+  EXPECT_FALSE(sender->send_to("unicast", at("::1", receiver->port())));
+  ASSERT_TRUE(run_until([&] { return got.size() == 2; }));
+  EXPECT_EQ(got[1], "unicast");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UdpMulticastTest,
