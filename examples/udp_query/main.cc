@@ -30,6 +30,7 @@
 #include "core/condvar.h"
 #include "core/loop.h"
 #include "examples/common/cli.h"
+#include "examples/udp_query/datagram.h"
 #include "socket/socket.h"
 
 namespace {
@@ -48,40 +49,25 @@ constexpr const char* kUsage =
     "  -t, --timeout SEC    wait this long for each answer (default 1)\n"
     "  -r, --retries N      ask again this many times when no answer came (default 3)\n";
 
-// "ID TEXT" with an optional line end: the ID and the text, or nothing when it is not that.
-std::optional<std::pair<unsigned, std::string>> parse_datagram(std::string_view d) {
-  while (!d.empty() && (d.back() == '\n' || d.back() == '\r')) d.remove_suffix(1);
-  std::size_t space = d.find(' ');
-  if (space == 0 || space == std::string_view::npos || space > 5) return std::nullopt;
-  unsigned id = 0;
-  for (char c : d.substr(0, space)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    id = id * 10 + static_cast<unsigned>(c - '0');
-  }
-  std::string_view text = d.substr(space + 1);
-  if (id > 65535 || text.empty() || text.find_first_of(" \r\n") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  return std::make_pair(id, std::string(text));
-}
-
 int serve(const std::string& host, const std::string& service,
           const std::map<std::string, std::string>& answers, bool quiet) {
   ae::Result<ae::UdpSocket> server =
       ae::udp_bind(host, service, [&](ae::UdpSocket& s, const ae::UdpMessage& m) {
-        auto question = parse_datagram(m.data);
+        auto question = ae::examples::parse_query_datagram(m.data);
         if (!question) {
           if (!quiet)
             std::fprintf(stderr, "udp_query: %s: not a question\n", m.peer.to_string().c_str());
           return;
         }
-        auto it = answers.find(question->second);
+        auto it = answers.find(std::string(question->text));
         std::string value = it == answers.end() ? "NXDOMAIN" : it->second;
         if (!quiet) {
           std::fprintf(stderr, "udp_query: %s asked %s for %s: %s\n", m.peer.to_string().c_str(),
-                       m.local.to_string().c_str(), question->second.c_str(), value.c_str());
+                       m.local.to_string().c_str(), std::string(question->text).c_str(),
+                       value.c_str());
         }
-        if (std::error_code ec = s.reply(m, std::to_string(question->first) + " " + value + "\n")) {
+        if (std::error_code ec =
+                s.reply(m, ae::examples::format_query_datagram(question->id, value))) {
           std::fprintf(stderr, "udp_query: reply to %s: %s\n", m.peer.to_string().c_str(),
                        ec.message().c_str());
         }
@@ -105,7 +91,7 @@ int serve(const std::string& host, const std::string& service,
 int ask(const std::string& host, const std::string& service, const std::string& name,
         double timeout, std::size_t retries) {
   const unsigned id = std::random_device()() & 0xffff;
-  const std::string question = std::to_string(id) + " " + name + "\n";
+  const std::string question = ae::examples::format_query_datagram(id, name);
   ae::CondVar<int> done;
   ae::UdpSocket socket;
   ae::Timer retry;
@@ -133,11 +119,11 @@ int ask(const std::string& host, const std::string& service, const std::string& 
     if (!s) return fail(s.message());
     socket = std::move(*s);
     socket.on_receive([&](ae::UdpSocket&, const ae::UdpMessage& m) {
-      auto answer = parse_datagram(m.data);
-      if (!answer || answer->first != id) return;  // late, forged or garbage: keep waiting
+      auto answer = ae::examples::parse_query_datagram(m.data);
+      if (!answer || answer->id != id) return;  // late, forged or garbage: keep waiting
       retry.reset();
-      if (answer->second == "NXDOMAIN") return fail(name + ": not found (NXDOMAIN)");
-      std::printf("%s\n", answer->second.c_str());
+      if (answer->text == "NXDOMAIN") return fail(name + ": not found (NXDOMAIN)");
+      std::printf("%s\n", std::string(answer->text).c_str());
       done.send(0);
     });
     socket.on_error([&](ae::UdpSocket&, std::error_code ec, const std::string&) {
