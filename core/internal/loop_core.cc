@@ -305,7 +305,14 @@ void LoopCore::stop_io(IoNode* n) noexcept {
   if (!n->active) return;
   FdEntry& e = fds_[static_cast<std::size_t>(n->fd)];
   (n->write ? e.writers : e.readers).remove(n);
-  if (e.readers.empty() && e.writers.empty()) e.emptied = true;
+  if (e.readers.empty() && e.writers.empty() && e.registered != 0) {
+    // The kernel forgets the fd now rather than at the next dispatch: its owner may close it as
+    // soon as this returns, and the number may then be reused (by this thread or another) before
+    // a deferred EPOLL_CTL_DEL ran, which would then act on somebody else's fd.
+    epoll_event ev{};
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, n->fd, &ev);
+    e.registered = 0;
+  }
   deactivate(n);
   unqueue(n);
   if (!e.changed) {
@@ -337,20 +344,12 @@ void LoopCore::apply_fd_changes() {
       }
       continue;
     }
-    bool maybe_stale = std::exchange(e.emptied, false);
-    if (want == e.registered && !maybe_stale) continue;
+    if (want == e.registered) continue;
     epoll_event ev{};
     ev.events = want;
     ev.data.u64 = static_cast<std::uint64_t>(fd);
     int rc;
-    if (want == 0) {
-      // Removing, rather than keeping a zero mask, stops EPOLLHUP from waking us for an fd
-      // nobody watches. Errors mean the fd was closed already, which removed it anyway.
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
-      e.registered = 0;
-      continue;
-    }
-    if (e.registered == 0 || maybe_stale) {
+    if (e.registered == 0) {
       rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
       if (rc != 0 && errno == EEXIST) rc = ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
     } else {
@@ -517,13 +516,6 @@ void LoopCore::watch_signal(int signum) {
       signal_hub_detach(signal_slot_);
       signal_slot_ = -1;
       throw std::system_error(e, std::generic_category(), "ae::signal: epoll_ctl");
-    }
-    // The eventfd may have a number an io watcher's fd had until just now; a change still queued
-    // for that fd (removing it from epoll) must not remove the eventfd instead.
-    if (static_cast<std::size_t>(signal_fd_) < fds_.size()) {
-      FdEntry& stale = fds_[static_cast<std::size_t>(signal_fd_)];
-      stale.registered = 0;
-      stale.emptied = false;
     }
   }
   if (signal_refs_[signum] == 0) signal_hub_watch(signal_slot_, signum);

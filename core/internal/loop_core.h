@@ -91,9 +91,6 @@ class LoopCore final : public BackendHost {
     NodeList<IoNode> writers;
     std::uint32_t registered = 0;  // the interest the kernel has now
     bool changed = false;          // queued in fd_changes_
-    // The last watcher went away since the kernel was told: the fd may since have been closed
-    // (which drops it from epoll) and reopened under the same number.
-    bool emptied = false;
     bool always_ready = false;  // epoll refused it (regular file): ready every iteration
   };
 
