@@ -25,6 +25,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,7 +43,10 @@ namespace ae {
 namespace core_internal {
 // The loop's recursion counter for blocking waits; throws if a wait is already in progress.
 struct BlockingWait {
-  explicit BlockingWait(Loop& loop) : waiters(loop.core_waiters()) {
+  BlockingWait(Loop& loop, std::source_location where) : waiters(loop.core_waiters()) {
+    if (const DebugHooks* h = debug_hooks(); h != nullptr && h->blocking_wait != nullptr) {
+      h->blocking_wait(loop, where);
+    }
     if (waiters > 0) {
       throw std::logic_error("ae::CondVar: recursive blocking wait attempted");
     }
@@ -94,10 +98,11 @@ class CondVar {
   // out when they cannot be copied) or throws its croak. Never blocks once ready.
   // Errors: std::logic_error when called while another recv() is waiting on this thread's loop
   // (from inside a callback that the waiting recv() runs): "recursive blocking wait attempted".
-  value_type recv() {
+  // `where`, left to its default, is for //debug's strict mode (core/debug_hook.h).
+  value_type recv(std::source_location where = std::source_location::current()) {
     if (!state_->ready) {
       Loop& loop = Loop::current();
-      core_internal::BlockingWait wait(loop);
+      core_internal::BlockingWait wait(loop, where);
       while (!state_->ready) loop.run_once(true);
     }
     return result();
@@ -105,10 +110,10 @@ class CondVar {
 
   // Runs the current loop until the variable is ready or `timeout` has passed; returns ready().
   // The same recursion rule as recv() applies.
-  bool wait_for(Seconds timeout) {
+  bool wait_for(Seconds timeout, std::source_location where = std::source_location::current()) {
     if (state_->ready) return true;
     Loop& loop = Loop::current();
-    core_internal::BlockingWait wait(loop);
+    core_internal::BlockingWait wait(loop, where);
     bool expired = false;
     Timer limit = loop.timer(timeout, [&expired] { expired = true; });
     while (!state_->ready && !expired) loop.run_once(true);

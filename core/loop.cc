@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -57,7 +58,11 @@ constexpr SignalName kSignalNames[] = {
 Loop::Loop() : Loop(backend_from_environment()) {}
 
 Loop::Loop(std::unique_ptr<Backend> backend)
-    : core_(new core_internal::LoopCore(std::move(backend))) {}
+    : core_(new core_internal::LoopCore(std::move(backend))) {
+  if (const DebugHooks* h = debug_hooks(); h != nullptr && h->loop_created != nullptr) {
+    h->loop_created(*this);
+  }
+}
 
 void Loop::CoreCloser::operator()(core_internal::LoopCore* core) const noexcept {
   core_internal::LoopCore::close(core);
@@ -154,38 +159,120 @@ Loop* Loop::current_if_any() noexcept { return t_current != nullptr ? t_current 
 Loop::Scope::Scope(Loop& loop) noexcept : previous_(t_current) { t_current = &loop; }
 Loop::Scope::~Scope() { t_current = previous_; }
 
-Io Loop::io(int fd, IoDir dir, Function<void()> cb) {
-  return Io(core_->make_io(fd, dir == IoDir::kWrite, std::move(cb)));
-}
-
-Timer Loop::timer(Seconds after, Function<void()> cb) {
-  core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
-  return Timer(core_->make_timer(a, 0, std::move(cb)));
-}
-
-Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb) {
-  core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
-  core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::timer: interval");
-  return Timer(core_->make_timer(a, i, std::move(cb)));
-}
-
-Signal Loop::signal(int signum, Function<void()> cb) {
-  return Signal(core_->make_signal(signum, std::move(cb)));
-}
-
-Signal Loop::signal(std::string_view name, Function<void()> cb) {
-  int signum = sig2num(name);
-  if (signum == 0) {
-    throw std::invalid_argument("ae::signal: unknown signal name \"" + std::string(name) + "\"");
+// Each factory makes its watcher at once when no debug hooks are installed (the common case: one
+// load and a branch), and through made_observed() otherwise.
+template <class Make>
+auto Loop::made_observed(const DebugHooks& h, const WatcherSpec& spec, Make make)
+    -> decltype(make()) {
+  if (h.check != nullptr) h.check(*this, spec);
+  auto* node = make();
+  if (h.created != nullptr) {
+    try {
+      h.created(*this, node, spec);
+    } catch (...) {
+      if (h.destroyed != nullptr) h.destroyed(node);
+      core_internal::LoopCore::release(node);
+      throw;
+    }
   }
-  return signal(signum, std::move(cb));
+  return node;
 }
 
-Child Loop::child(pid_t pid, Function<void(pid_t, int)> cb) {
-  return Child(core_->make_child(pid, std::move(cb)));
+Io Loop::io(int fd, IoDir dir, Function<void()> cb, std::source_location where) {
+  auto make = [&] { return core_->make_io(fd, dir == IoDir::kWrite, std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Io(make());
+  }
+  WatcherSpec spec(WatcherType::kIo, where);
+  spec.fd = fd;
+  spec.write = dir == IoDir::kWrite;
+  return Io(made_observed(*hooks, spec, make));
 }
 
-Idle Loop::idle(Function<void()> cb) { return Idle(core_->make_idle(std::move(cb))); }
+// Arguments core refuses are refused inside make(), after the debug hooks' check, so that strict
+// mode can name the caller's line.
+Timer Loop::timer(Seconds after, Function<void()> cb, std::source_location where) {
+  auto make = [&] {
+    core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
+    return core_->make_timer(a, 0, std::move(cb));
+  };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Timer(make());
+  }
+  WatcherSpec spec(WatcherType::kTimer, where);
+  spec.after = after.count();
+  return Timer(made_observed(*hooks, spec, make));
+}
+
+Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb,
+                  std::source_location where) {
+  auto make = [&] {
+    core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
+    core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::timer: interval");
+    return core_->make_timer(a, i, std::move(cb));
+  };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Timer(make());
+  }
+  WatcherSpec spec(WatcherType::kTimer, where);
+  spec.after = after.count();
+  spec.interval = interval.count();
+  spec.repeating = true;
+  return Timer(made_observed(*hooks, spec, make));
+}
+
+Signal Loop::signal(int signum, Function<void()> cb, std::source_location where) {
+  auto make = [&] { return core_->make_signal(signum, std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Signal(make());
+  }
+  WatcherSpec spec(WatcherType::kSignal, where);
+  spec.signum = signum;
+  return Signal(made_observed(*hooks, spec, make));
+}
+
+Signal Loop::signal(std::string_view name, Function<void()> cb, std::source_location where) {
+  int signum = sig2num(name);
+  auto make = [&] {
+    if (signum == 0) {
+      throw std::invalid_argument("ae::signal: unknown signal name \"" + std::string(name) + "\"");
+    }
+    return core_->make_signal(signum, std::move(cb));
+  };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Signal(make());
+  }
+  WatcherSpec spec(WatcherType::kSignal, where);
+  spec.signum = signum;
+  spec.signal_name = name;
+  return Signal(made_observed(*hooks, spec, make));
+}
+
+Child Loop::child(pid_t pid, Function<void(pid_t, int)> cb, std::source_location where) {
+  auto make = [&] { return core_->make_child(pid, std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Child(make());
+  }
+  WatcherSpec spec(WatcherType::kChild, where);
+  spec.pid = pid;
+  return Child(made_observed(*hooks, spec, make));
+}
+
+Idle Loop::idle(Function<void()> cb, std::source_location where) {
+  auto make = [&] { return core_->make_idle(std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Idle(make());
+  }
+  WatcherSpec spec(WatcherType::kIdle, where);
+  return Idle(made_observed(*hooks, spec, make));
+}
 
 void Loop::postpone(Function<void()> f) { core_->postpone(std::move(f)); }
 void Loop::post(Function<void()> f) { core_->post(std::move(f)); }
@@ -200,6 +287,43 @@ std::size_t Loop::active_watchers() const noexcept { return core_->active(); }
 int& Loop::core_waiters() noexcept { return core_->waiters(); }
 
 double time() noexcept { return core_internal::wall_clock(); }
+
+// ---- Debug hooks --------------------------------------------------------------------------------
+
+namespace core_internal {
+std::atomic<const DebugHooks*> g_debug_hooks{nullptr};
+}
+
+void set_debug_hooks(const DebugHooks* hooks) noexcept {
+  core_internal::g_debug_hooks.store(hooks, std::memory_order_release);
+}
+
+std::string_view watcher_type_name(WatcherType type) noexcept {
+  switch (type) {
+    case WatcherType::kIo:
+      return "io";
+    case WatcherType::kTimer:
+      return "timer";
+    case WatcherType::kSignal:
+      return "signal";
+    case WatcherType::kChild:
+      return "child";
+    case WatcherType::kIdle:
+      return "idle";
+  }
+  return "?";
+}
+
+void* debug_slot(LoopId loop) noexcept { return loop->debug_slot(); }
+void set_debug_slot(Loop& loop, void* state) noexcept { loop.core().set_debug_slot(state); }
+LoopId debug_loop_id(Loop& loop) noexcept { return &loop.core(); }
+
+static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kIdle) ==
+              static_cast<int>(WatcherType::kIdle));
+WatcherType debug_watcher_type(WatcherId watcher) noexcept {
+  return static_cast<WatcherType>(watcher->kind);
+}
+bool debug_watcher_active(WatcherId watcher) noexcept { return watcher->active; }
 
 int sig2num(std::string_view name) noexcept {
   if (name.starts_with("SIG")) name.remove_prefix(3);
@@ -252,7 +376,12 @@ void report_unobserved_croak(std::exception_ptr error) noexcept {
 // ---- Watcher handles ----------------------------------------------------------------------------
 
 void WatcherHandle::reset() noexcept {
-  if (node_ != nullptr) core_internal::LoopCore::release(std::exchange(node_, nullptr));
+  if (node_ == nullptr) return;
+  core_internal::WatcherNode* node = std::exchange(node_, nullptr);
+  if (const DebugHooks* h = debug_hooks(); h != nullptr && h->destroyed != nullptr) [[unlikely]] {
+    h->destroyed(node);
+  }
+  core_internal::LoopCore::release(node);
 }
 
 bool WatcherHandle::active() const noexcept { return node_ != nullptr && node_->active; }
@@ -263,14 +392,24 @@ void Io::stop() noexcept {
   }
 }
 
-void Io::start() {
+namespace {
+void report_use(core_internal::WatcherNode* node, std::source_location where) {
+  if (const DebugHooks* h = debug_hooks(); h != nullptr && h->used != nullptr) [[unlikely]] {
+    h->used(node, where);
+  }
+}
+}  // namespace
+
+void Io::start(std::source_location where) {
   if (node_ != nullptr && !node_->loop->dead()) {
+    report_use(node_, where);
     node_->loop->start_io(static_cast<core_internal::IoNode*>(node_));
   }
 }
 
-void Timer::set(Seconds after, Seconds interval) {
+void Timer::set(Seconds after, Seconds interval, std::source_location where) {
   if (node_ == nullptr || node_->loop->dead()) return;
+  report_use(node_, where);
   core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::Timer::set: after");
   core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::Timer::set: interval");
   node_->loop->start_timer(static_cast<core_internal::TimerNode*>(node_), a, i);

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <memory>
+#include <source_location>
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "core/backend.h"
+#include "core/debug_hook.h"
 #include "core/function.h"
 #include "core/guard.h"
 #include "core/watchers.h"
@@ -76,32 +78,42 @@ class Loop {
 
   // ---- Watchers (AnyEvent->io, ->timer, ->signal, ->child, ->idle) --------------------------
   // Each callback runs on this loop's thread, never inside the call that created the watcher,
-  // every time its event happens, until the handle is destroyed.
+  // every time its event happens, until the handle is destroyed. The last argument, left to its
+  // default, records the caller's file and line for //debug (core/debug_hook.h).
 
   // Watches `fd` in direction `dir`.
   // Errors: std::invalid_argument for a negative fd; std::system_error(EBADF) for a closed fd.
-  Io io(int fd, IoDir dir, Function<void()> cb);
+  Io io(int fd, IoDir dir, Function<void()> cb,
+        std::source_location where = std::source_location::current());
 
   // Fires once after `after` (0 or negative: on the next iteration), measured from now().
   // Errors: std::invalid_argument for a NaN or infinite duration.
-  Timer timer(Seconds after, Function<void()> cb);
+  Timer timer(Seconds after, Function<void()> cb,
+              std::source_location where = std::source_location::current());
   // Fires after `after`, then every `interval` (0: once).
   // Errors: std::invalid_argument for NaN or infinite values or a negative interval.
-  Timer timer(Seconds after, Seconds interval, Function<void()> cb);
+  Timer timer(Seconds after, Seconds interval, Function<void()> cb,
+              std::source_location where = std::source_location::current());
   // The same with seconds as plain numbers, as AnyEvent writes them: timer(0.5, cb).
-  Timer timer(double after, Function<void()> cb) { return timer(Seconds(after), std::move(cb)); }
-  Timer timer(double after, double interval, Function<void()> cb) {
-    return timer(Seconds(after), Seconds(interval), std::move(cb));
+  Timer timer(double after, Function<void()> cb,
+              std::source_location where = std::source_location::current()) {
+    return timer(Seconds(after), std::move(cb), where);
+  }
+  Timer timer(double after, double interval, Function<void()> cb,
+              std::source_location where = std::source_location::current()) {
+    return timer(Seconds(after), Seconds(interval), std::move(cb), where);
   }
 
   // Watches signal `signum` (e.g. SIGUSR1). SIGPIPE is ignored while no watcher wants it.
   // When the last watcher of a signal goes, the disposition that was there before is restored.
   // Errors: std::invalid_argument for a number that is not a catchable signal (SIGKILL, SIGSTOP,
   // out of range).
-  Signal signal(int signum, Function<void()> cb);
+  Signal signal(int signum, Function<void()> cb,
+                std::source_location where = std::source_location::current());
   // Watches a signal by name: "TERM" or "SIGTERM" (AnyEvent's names, upper case).
   // Errors: std::invalid_argument for an unknown name.
-  Signal signal(std::string_view name, Function<void()> cb);
+  Signal signal(std::string_view name, Function<void()> cb,
+                std::source_location where = std::source_location::current());
 
   // Reports the exit of child `pid` once, or with pid 0 the exit of every child. A child that
   // exited before the watcher existed is reported too. Statuses of children ae reaped while no
@@ -109,10 +121,11 @@ class Loop {
   // to 4096, for a watcher created later.
   // Errors: std::invalid_argument for pid < 0; std::system_error(ECHILD) when `pid` is not a
   // child of this process and its status is not kept.
-  Child child(pid_t pid, Function<void(pid_t pid, int status)> cb);
+  Child child(pid_t pid, Function<void(pid_t pid, int status)> cb,
+              std::source_location where = std::source_location::current());
 
   // Runs `cb` whenever the loop has nothing else to do.
-  Idle idle(Function<void()> cb);
+  Idle idle(Function<void()> cb, std::source_location where = std::source_location::current());
 
   // ---- Deferred calls ------------------------------------------------------------------------
 
@@ -233,6 +246,10 @@ class Loop {
   static void shut_down_service(void (*shutdown)(void*), void* object) noexcept;
   // True while one of this loop's callbacks (or postponed calls) is running.
   bool dispatching() const noexcept;
+  // Makes a watcher with make() while debug hooks are installed: asks them first, tells them after.
+  template <class Make>
+  auto made_observed(const DebugHooks& hooks, const WatcherSpec& spec, Make make)
+      -> decltype(make());
 
   std::vector<ServiceSlot> services_;
   std::vector<std::type_index> services_in_construction_;
@@ -279,31 +296,42 @@ void Loop::delete_later(Owner owner) {
 
 // ---- The AE function API, on Loop::current() ---------------------------------------------------
 
-inline Io io(int fd, IoDir dir, Function<void()> cb) {
-  return Loop::current().io(fd, dir, std::move(cb));
+inline Io io(int fd, IoDir dir, Function<void()> cb,
+             std::source_location where = std::source_location::current()) {
+  return Loop::current().io(fd, dir, std::move(cb), where);
 }
-inline Timer timer(Seconds after, Function<void()> cb) {
-  return Loop::current().timer(after, std::move(cb));
+inline Timer timer(Seconds after, Function<void()> cb,
+                   std::source_location where = std::source_location::current()) {
+  return Loop::current().timer(after, std::move(cb), where);
 }
-inline Timer timer(Seconds after, Seconds interval, Function<void()> cb) {
-  return Loop::current().timer(after, interval, std::move(cb));
+inline Timer timer(Seconds after, Seconds interval, Function<void()> cb,
+                   std::source_location where = std::source_location::current()) {
+  return Loop::current().timer(after, interval, std::move(cb), where);
 }
-inline Timer timer(double after, Function<void()> cb) {
-  return Loop::current().timer(Seconds(after), std::move(cb));
+inline Timer timer(double after, Function<void()> cb,
+                   std::source_location where = std::source_location::current()) {
+  return Loop::current().timer(Seconds(after), std::move(cb), where);
 }
-inline Timer timer(double after, double interval, Function<void()> cb) {
-  return Loop::current().timer(Seconds(after), Seconds(interval), std::move(cb));
+inline Timer timer(double after, double interval, Function<void()> cb,
+                   std::source_location where = std::source_location::current()) {
+  return Loop::current().timer(Seconds(after), Seconds(interval), std::move(cb), where);
 }
-inline Signal signal(int signum, Function<void()> cb) {
-  return Loop::current().signal(signum, std::move(cb));
+inline Signal signal(int signum, Function<void()> cb,
+                     std::source_location where = std::source_location::current()) {
+  return Loop::current().signal(signum, std::move(cb), where);
 }
-inline Signal signal(std::string_view name, Function<void()> cb) {
-  return Loop::current().signal(name, std::move(cb));
+inline Signal signal(std::string_view name, Function<void()> cb,
+                     std::source_location where = std::source_location::current()) {
+  return Loop::current().signal(name, std::move(cb), where);
 }
-inline Child child(pid_t pid, Function<void(pid_t, int)> cb) {
-  return Loop::current().child(pid, std::move(cb));
+inline Child child(pid_t pid, Function<void(pid_t, int)> cb,
+                   std::source_location where = std::source_location::current()) {
+  return Loop::current().child(pid, std::move(cb), where);
 }
-inline Idle idle(Function<void()> cb) { return Loop::current().idle(std::move(cb)); }
+inline Idle idle(Function<void()> cb,
+                 std::source_location where = std::source_location::current()) {
+  return Loop::current().idle(std::move(cb), where);
+}
 inline void postpone(Function<void()> f) { Loop::current().postpone(std::move(f)); }
 inline Guard postpone_cancellable(Function<void()> f) {
   return Loop::current().postpone_cancellable(std::move(f));

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <source_location>
 #include <utility>
 
 namespace ae {
@@ -68,8 +69,8 @@ class [[nodiscard]] Io : public WatcherHandle {
 
   // Stops watching without giving up the watcher (cheap; no allocation).
   void stop() noexcept;
-  // Starts watching again after stop().
-  void start();
+  // Starts watching again after stop(). `where` is for //debug, as in ae::io().
+  void start(std::source_location where = std::source_location::current());
 
  private:
   using WatcherHandle::WatcherHandle;
@@ -84,9 +85,14 @@ class [[nodiscard]] Timer : public WatcherHandle {
   Timer() noexcept = default;
 
   // Re-arms the timer to fire after `after` (then every `interval`, if non-zero) without
-  // allocating; the same rules as ae::timer() apply to the arguments.
-  void set(Seconds after, Seconds interval = Seconds(0));
-  void set(double after, double interval = 0) { set(Seconds(after), Seconds(interval)); }
+  // allocating; the same rules as ae::timer() apply to the arguments. `where` is for //debug,
+  // as in ae::timer().
+  void set(Seconds after, Seconds interval = Seconds(0),
+           std::source_location where = std::source_location::current());
+  void set(double after, double interval = 0,
+           std::source_location where = std::source_location::current()) {
+    set(Seconds(after), Seconds(interval), where);
+  }
   // Disarms the timer without giving it up; set() arms it again.
   void stop() noexcept;
 

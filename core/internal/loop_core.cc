@@ -493,6 +493,9 @@ void LoopCore::collect_timers() {
     } else {
       break;
     }
+    if (const DebugHooks* h = debug_hooks(); h != nullptr && h->timer_due != nullptr) [[unlikely]] {
+      h->timer_due(this, n, mono_now_ - n->deadline);
+    }
     if (n->interval > 0) {
       reschedule(n);
     } else {
@@ -750,10 +753,26 @@ void LoopCore::invoke_pending() {
     if (n == nullptr) continue;
     n->pending_index = -1;
     RunningScope running(n);
-    n->invoke();
+    if (const DebugHooks* h = debug_hooks(); h == nullptr) [[likely]] {
+      n->invoke();
+    } else {
+      invoke_observed(n, *h);
+    }
   }
   pending_.clear();
   pending_pos_ = 0;
+}
+
+void LoopCore::invoke_observed(WatcherNode* n, const DebugHooks& hooks) {
+  if (hooks.enter != nullptr) hooks.enter(this, n);
+  try {
+    n->invoke();
+  } catch (...) {
+    std::exception_ptr error = std::current_exception();
+    if (hooks.leave != nullptr) hooks.leave(this, n, &error);
+    throw;
+  }
+  if (hooks.leave != nullptr) hooks.leave(this, n, nullptr);
 }
 
 void LoopCore::dispatch() {
@@ -767,6 +786,9 @@ void LoopCore::dispatch() {
   } rearm_at_end{this};
 
   update_time();
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks != nullptr && hooks->dispatch_begin != nullptr) [[unlikely]]
+    hooks->dispatch_begin(this);
   collect_events();
   collect_timers();
   if (pending_pos_ >= pending_.size() && postponed_.empty()) {
@@ -774,6 +796,8 @@ void LoopCore::dispatch() {
   }
   invoke_pending();
   run_postponed();
+  if (hooks != nullptr && hooks->dispatch_end != nullptr) [[unlikely]]
+    hooks->dispatch_end(this);
 }
 
 bool LoopCore::referenced() const noexcept {

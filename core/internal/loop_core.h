@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/backend.h"
+#include "core/debug_hook.h"
 #include "core/internal/node_pool.h"
 #include "core/internal/timer_heap.h"
 #include "core/internal/watcher_node.h"
@@ -82,6 +83,10 @@ class LoopCore final : public BackendHost {
   Backend& backend() noexcept { return *backend_; }
   std::size_t active() const noexcept { return active_; }
 
+  // //debug's per-loop state (core/debug_hook.h).
+  void* debug_slot() const noexcept { return debug_slot_; }
+  void set_debug_slot(void* state) noexcept { debug_slot_ = state; }
+
   // Called by the child reaper of another loop that reaped a child this loop may watch.
   void claim_kept_children();
 
@@ -127,6 +132,7 @@ class LoopCore final : public BackendHost {
   void collect_events();
   void collect_timers();
   void invoke_pending();
+  void invoke_observed(WatcherNode* n, const DebugHooks& hooks);
   void run_postponed();
   void handle_wakeup();
   void handle_signals();
@@ -213,6 +219,7 @@ class LoopCore final : public BackendHost {
   double wall_now_ = 0;
 
   std::size_t active_ = 0;
+  void* debug_slot_ = nullptr;
   int waiters_ = 0;
   int dispatch_depth_ = 0;
   bool dispatch_requested_ = false;  // request_dispatch() asked and no dispatch ran since

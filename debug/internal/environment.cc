@@ -1,0 +1,39 @@
+// Reads //debug's environment variables at program start (the package is alwayslink, so this
+// runs whenever //debug is linked, even if nothing names one of its symbols).
+//
+//   AE_DEBUG_WRAP=1|2   ae::debug::wrap(level)
+//
+// A malformed value is reported on stderr and ignored. A setuid or setgid program ignores these
+// variables (secure_getenv), as //log does with its own.
+#include <stdlib.h>
+
+#include <cstdio>
+#include <string_view>
+
+#include "debug/wrap.h"
+
+namespace ae::debug_internal {
+namespace {
+
+void complain(const char* name, std::string_view value, const char* expected) {
+  std::fprintf(stderr, "ae::debug: ignoring %s=%.*s: expected %s\n", name,
+               static_cast<int>(value.size()), value.data(), expected);
+}
+
+struct ReadEnvironment {
+  ReadEnvironment() {
+    if (const char* v = ::secure_getenv("AE_DEBUG_WRAP"); v != nullptr && *v != '\0') {
+      std::string_view s = v;
+      if (s == "0" || s == "1" || s == "2") {
+        debug::wrap(s[0] - '0');
+      } else {
+        complain("AE_DEBUG_WRAP", s, "0, 1 or 2");
+      }
+    }
+  }
+};
+
+const ReadEnvironment read_environment;
+
+}  // namespace
+}  // namespace ae::debug_internal
