@@ -6,10 +6,10 @@
 #include <random>
 #include <string>
 
-#include "tests/examples/support/dnsmasq.h"
 #include "tests/examples/support/fake_server.h"
 #include "tests/examples/support/process.h"
 #include "tests/support/black_hole.h"
+#include "tests/support/dnsmasq.h"
 #include "tests/support/env.h"
 
 namespace ae::examples_test {
@@ -167,7 +167,7 @@ TEST(HttpGetTest, FailGivesExitStatus3ForErrorStatuses) {
 
 // The message names the host and port as the user gave them, not "nosuch.invalid:http=80".
 TEST(HttpGetTest, AnUnknownHostIsReportedWithThePortAsGiven) {
-  Dnsmasq dns({});
+  ae::testing::Dnsmasq dns({});
   ae::testing::ScopedEnv conf("AE_RESOLV_CONF", dns.resolv_conf);
   Outcome r = run({example("http_get"), "http://nosuch.invalid/"});
   EXPECT_EQ(r.exit_code, 1);

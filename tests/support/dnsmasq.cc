@@ -1,13 +1,13 @@
-#include "tests/examples/support/dnsmasq.h"
+#include "tests/support/dnsmasq.h"
 
 #include <utility>
 
 #include "tests/support/files.h"
 
-namespace ae::examples_test {
+namespace ae::testing {
 
 Dnsmasq::Dnsmasq(std::vector<std::string> records, const std::string& resolv_conf_extra) {
-  server_ = ae::testing::start_on_free_port(
+  server_ = start_on_free_port(
       [&](std::uint16_t port) {
         std::vector<std::string> argv = {"/usr/sbin/dnsmasq",
                                          "--no-daemon",
@@ -23,10 +23,10 @@ Dnsmasq::Dnsmasq(std::vector<std::string> records, const std::string& resolv_con
         argv.insert(argv.end(), records.begin(), records.end());
         return argv;
       },
-      {.protocols = ae::testing::kTcp | ae::testing::kUdp});
-  resolv_conf = ae::testing::temp_dir("dnsmasq-" + std::to_string(server_.port)) + "/resolv.conf";
-  ae::testing::write_file(resolv_conf, "nameserver 127.0.0.1:" + std::to_string(server_.port) +
-                                           "\noptions timeout:1 attempts:2\n" + resolv_conf_extra);
+      {.protocols = kTcp | kUdp});
+  resolv_conf = temp_dir("dnsmasq-" + std::to_string(server_.port)) + "/resolv.conf";
+  write_file(resolv_conf, "nameserver 127.0.0.1:" + std::to_string(server_.port) +
+                              "\noptions timeout:1 attempts:2\n" + resolv_conf_extra);
 }
 
-}  // namespace ae::examples_test
+}  // namespace ae::testing

@@ -1,6 +1,7 @@
-// dnsmasq on loopback for the example programs' tests: it answers only from its command line (no
-// upstream servers, no hosts file, NXDOMAIN for *.invalid), and a resolv.conf names it, so a
-// program pointed there (AE_RESOLV_CONF) never asks a server off this machine.
+// ae::testing::Dnsmasq: dnsmasq on loopback, a real DNS server for tests. It answers only from
+// its command line (no upstream servers, no hosts file, NXDOMAIN for *.invalid), and a
+// resolv.conf names it, so a program pointed there (AE_RESOLV_CONF) never asks a server off this
+// machine.
 //
 // Example:
 //   Dnsmasq dns({"--host-record=www.test,192.0.2.1", "--cname=alias.test,www.test"});
@@ -14,7 +15,7 @@
 
 #include "tests/support/ports.h"
 
-namespace ae::examples_test {
+namespace ae::testing {
 
 class Dnsmasq {
  public:
@@ -29,7 +30,7 @@ class Dnsmasq {
   std::string resolv_conf;  // the file's path
 
  private:
-  ae::testing::PortServer server_;
+  PortServer server_;
 };
 
-}  // namespace ae::examples_test
+}  // namespace ae::testing
