@@ -1,19 +1,15 @@
 #include "core/resolver.h"
 
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <charconv>
-#include <cstdlib>
-#include <fstream>
-#include <map>
 #include <mutex>
-#include <sstream>
 #include <string>
+#include <utility>
 
+#include "core/internal/hosts_file.h"
 #include "core/internal/services.h"
 #include "core/loop.h"
 
@@ -54,115 +50,45 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The hosts file, cached and re-read when its mtime or path changes.
-class HostsFile {
- public:
-  std::vector<SocketAddress> lookup(std::string_view name) {
-    std::lock_guard lock(mutex_);
-    refresh();
-    std::vector<SocketAddress> out;
-    auto range = entries_.equal_range(lower(name));
-    for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
-    return out;
-  }
-
- private:
-  void refresh() {
-    const char* env = ::secure_getenv("AE_HOSTS");
-    std::string path = env != nullptr && *env != '\0' ? env : "/etc/hosts";
-    struct stat st {};
-    bool exists = ::stat(path.c_str(), &st) == 0;
-    timespec mtime = exists ? st.st_mtim : timespec{};
-    if (loaded_ && path == path_ && mtime.tv_sec == mtime_.tv_sec &&
-        mtime.tv_nsec == mtime_.tv_nsec && (exists ? st.st_size : -1) == size_) {
-      return;
-    }
-    loaded_ = true;
-    path_ = path;
-    mtime_ = mtime;
-    size_ = exists ? st.st_size : -1;
-    entries_.clear();
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-      line = line.substr(0, line.find('#'));
-      std::istringstream words(line);
-      std::string address, name;
-      if (!(words >> address)) continue;
-      auto sa = SocketAddress::from_numeric(address, 0);
-      if (!sa) continue;
-      while (words >> name) entries_.emplace(lower(name), *sa);
-    }
-  }
-
-  std::mutex mutex_;
-  bool loaded_ = false;
-  std::string path_;
-  timespec mtime_{};
-  off_t size_ = -1;
-  std::multimap<std::string, SocketAddress> entries_;
-};
-
-HostsFile& hosts_file() {
-  static HostsFile h;
-  return h;
-}
-
+// Knows no names: resolve_sockaddr() answers numeric addresses, localhost and the hosts file
+// before and after asking it.
 class BuiltinResolver final : public Resolver {
  public:
-  Guard resolve_sockaddr(std::string_view host, std::string_view service,
-                         const ResolveOptions& options, ResolveCallback cb) override {
-    std::error_code ec;
-    std::vector<SocketAddress> addrs = resolve_now(host, service, options, ec);
-    // Delivered from the loop, never inside this call; the Guard cancels it.
-    auto cancelled = std::make_shared<bool>(false);
-    Loop::current().postpone(
-        [cancelled, ec, addrs = std::move(addrs), cb = std::move(cb)]() mutable {
-          if (!*cancelled) cb(ec, std::move(addrs));
-        });
-    return Guard([cancelled] { *cancelled = true; });
+  Guard resolve_addresses(std::string_view, int, AddressesCallback cb) override {
+    return postpone_cancellable(
+        [cb = std::move(cb)]() mutable { cb(ResolveError::kNeedsDns, {}); });
   }
-
- private:
-  static std::vector<SocketAddress> resolve_now(std::string_view host, std::string_view service,
-                                                const ResolveOptions& options,
-                                                std::error_code& ec) {
-    std::vector<SocketAddress> out;
-    if (host == "unix/") {
-      if (auto a = SocketAddress::unix_path(service)) {
-        out.push_back(*a);
-      } else {
-        ec = ResolveError::kBadName;
-      }
-      return out;
-    }
-    Result<std::uint16_t> port = resolve_service(service, options.protocol);
-    if (!port) {
-      ec = port.code();
-      return out;
-    }
-    if (auto a = SocketAddress::from_numeric(host, *port)) {
-      out.push_back(*a);
-    } else if (lower(host) == "localhost") {
-      out.push_back(*SocketAddress::from_numeric("127.0.0.1", *port));
-      out.push_back(*SocketAddress::from_numeric("::1", *port));
-    } else {
-      out = hosts_file_lookup(host);
-      for (SocketAddress& a : out) a.set_port(*port);
-      if (out.empty()) {
-        ec = ResolveError::kNeedsDns;
-        return out;
-      }
-    }
-    bool had_any = !out.empty();
-    order_by_preference(out, options.family);
-    if (out.empty() && had_any) ec = ResolveError::kNoData;
-    return out;
+  Guard resolve_srv(std::string_view, SrvCallback cb) override {
+    return postpone_cancellable(
+        [cb = std::move(cb)]() mutable { cb(ResolveError::kNeedsDns, {}); });
   }
 };
 
 std::mutex g_default_mutex;
 std::shared_ptr<Resolver> g_default;
+
+std::shared_ptr<Resolver> current_default_resolver() {
+  std::lock_guard lock(g_default_mutex);
+  if (!g_default) g_default = builtin_resolver();
+  return g_default;
+}
+
+// default_resolver()'s object: each request goes to the resolver installed when it starts, and
+// keeps that one alive until the request's Guard goes, so replacing the default never leaves a
+// request on a destroyed resolver (and no replaced resolver has to be kept forever).
+class DefaultResolver final : public Resolver {
+ public:
+  Guard resolve_addresses(std::string_view name, int family, AddressesCallback cb) override {
+    std::shared_ptr<Resolver> r = current_default_resolver();
+    Guard g = r->resolve_addresses(name, family, std::move(cb));
+    return Guard([r = std::move(r), g = std::move(g)]() mutable { g.reset(); });
+  }
+  Guard resolve_srv(std::string_view name, SrvCallback cb) override {
+    std::shared_ptr<Resolver> r = current_default_resolver();
+    Guard g = r->resolve_srv(name, std::move(cb));
+    return Guard([r = std::move(r), g = std::move(g)]() mutable { g.reset(); });
+  }
+};
 
 }  // namespace
 
@@ -176,18 +102,14 @@ std::error_code make_error_code(ResolveError e) noexcept {
 }
 
 Resolver& default_resolver() {
-  std::lock_guard lock(g_default_mutex);
-  if (!g_default) g_default = builtin_resolver();
-  // Resolvers are process-lifetime objects in practice; the pointer stays valid because a
-  // replaced resolver is kept alive by the registry below.
-  return *g_default;
+  static DefaultResolver forwarder;
+  return forwarder;
 }
 
 void set_default_resolver(std::shared_ptr<Resolver> resolver) {
-  static std::vector<std::shared_ptr<Resolver>> retired;  // references handed out stay valid
+  std::shared_ptr<Resolver> old;
   std::lock_guard lock(g_default_mutex);
-  if (g_default) retired.push_back(std::move(g_default));
-  g_default = resolver ? std::move(resolver) : builtin_resolver();
+  old = std::exchange(g_default, resolver ? std::move(resolver) : builtin_resolver());
 }
 
 std::shared_ptr<Resolver> builtin_resolver() { return std::make_shared<BuiltinResolver>(); }
@@ -227,9 +149,14 @@ Result<std::uint16_t> resolve_service(std::string_view service, std::string_view
     return static_cast<std::uint16_t>(value);
   };
   if (auto p = number(name)) return *p;
+  if (!name.empty() &&
+      std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Result<std::uint16_t>(ResolveError::kBadName,
+                                 "port " + std::string(name) + " out of range (0-65535)");
+  }
   // "name=port": the port is given; the name only matters for an SRV lookup (AnyEvent).
   if (service.find('=') != std::string_view::npos) {
-    if (auto p = number(fallback)) return *p;
+    if (auto p = number(fallback); p && !name.empty()) return *p;
     return Result<std::uint16_t>(ResolveError::kBadName,
                                  "bad port in service \"" + std::string(service) + "\"");
   }
@@ -240,7 +167,7 @@ Result<std::uint16_t> resolve_service(std::string_view service, std::string_view
 }
 
 std::vector<SocketAddress> hosts_file_lookup(std::string_view name) {
-  return hosts_file().lookup(name);
+  return core_internal::hosts_file_lookup(name);
 }
 
 void order_by_preference(std::vector<SocketAddress>& addrs, int family) {

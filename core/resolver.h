@@ -1,14 +1,29 @@
-// ae::Resolver: "addresses for host + service", the interface through which //socket finds
-// addresses without knowing who resolves them.
+// ae::resolve_sockaddr and ae::Resolver: "addresses for host + service", the one policy every
+// package resolves through, and the small interface that only a resolver fills in.
 //
-// //core ships a built-in resolver for numeric addresses, "localhost" and the hosts file
-// (AE_HOSTS, else /etc/hosts). Linking //dns installs its c-ares resolver as the process default;
-// without it, a name that needs DNS fails with ResolveError::kNeedsDns, whose message says to link
-// //dns. A program may also install its own with set_default_resolver().
+// The policy is written once, here (AnyEvent::Socket::resolve_sockaddr):
+//   - host "unix/": `service` is the socket's path, which must be absolute (a relative path
+//     would mean a different socket from each working directory, so it is refused: kBadName,
+//     as AnyEvent does), and no family may be asked for;
+//   - service: a port number; a name from the services database (see resolve_service()); or
+//     "name=port" (the port, and the name only for the SRV lookup);
+//   - a numeric address gives itself; "localhost" gives 127.0.0.1 and ::1 without a lookup;
+//   - any other name goes to the Resolver: first its SRV records when the service is a name
+//     ("_name._protocol.host"; none, or a failed lookup, means the host itself), then each
+//     target's addresses, one request per allowed family, all in parallel;
+//   - a family for which the Resolver gave nothing is looked up in the hosts file (AE_HOSTS, else
+//     /etc/hosts), AnyEvent's rule;
+//   - the families are those AE_PROTOCOLS allows (default "ipv4,ipv6"), narrowed by
+//     options.family; addresses come ordered by family preference, then SRV order, then the
+//     order each lookup gave.
+// //core's built-in Resolver knows no names (kNeedsDns), so without //dns the same policy serves
+// numeric addresses, localhost and the hosts file; linking //dns installs its c-ares resolver as
+// the process default, and the answers for all of those stay the same.
 //
 // Example:
-//   ae::Guard g = ae::default_resolver().resolve_sockaddr(
-//       "localhost", "http", {}, [](std::error_code ec, std::vector<ae::SocketAddress> addrs) {
+//   ae::Guard g = ae::resolve_sockaddr("localhost", "http", {},
+//       [](std::error_code ec, std::vector<ae::SocketAddress> addrs) {
+//         if (ec) return std::puts(ec.message().c_str()), void();
 //         for (auto& a : addrs) std::puts(a.to_string().c_str());  // 127.0.0.1:80, [::1]:80
 //       });
 #pragma once
@@ -55,25 +70,60 @@ struct ResolveOptions {
 // first), non-empty exactly when there is no error.
 using ResolveCallback = Function<void(std::error_code, std::vector<SocketAddress>)>;
 
+// One SRV target, in the order RFC 2782 says to try them.
+struct SrvTarget {
+  std::string host;  // "." means the service is decidedly not available (RFC 2782)
+  std::uint16_t port = 0;
+};
+
+// What only a resolver does: the addresses of a name in one family, and SRV records. Everything
+// else (services, "unix/", numeric addresses, localhost, the hosts file, families and their
+// order) is resolve_sockaddr()'s.
+// Each function runs `cb` exactly once, on the current loop, never inside the call; destroying
+// the returned Guard cancels the request and `cb` never runs. Errors are ae::ResolveError
+// values, or std::errc::operation_canceled when the resolver went away first.
 class Resolver {
  public:
   virtual ~Resolver() = default;
 
-  // AnyEvent::Socket::resolve_sockaddr: `host` is a name, a numeric address, or "unix/" (then
-  // `service` is the socket's path); `service` is a port number, a service name, or
-  // "name=port" (a name with a fallback port). `cb` runs exactly once on the current loop, never
-  // inside this call; destroying the returned Guard cancels the request, and `cb` never runs.
-  virtual Guard resolve_sockaddr(std::string_view host, std::string_view service,
-                                 const ResolveOptions& options, ResolveCallback cb) = 0;
+  using AddressesCallback = Function<void(std::error_code, std::vector<SocketAddress>)>;
+  using SrvCallback = Function<void(std::error_code, std::vector<SrvTarget>)>;
+
+  // The addresses (port 0) of `name`, which is neither numeric nor "localhost", in `family`
+  // (AF_INET or AF_INET6); non-empty exactly when there is no error.
+  virtual Guard resolve_addresses(std::string_view name, int family, AddressesCallback cb) = 0;
+  // The targets of the SRV name `name` ("_http._tcp.example.org."), in RFC 2782 order; an empty
+  // list without error when there are none.
+  virtual Guard resolve_srv(std::string_view name, SrvCallback cb) = 0;
 };
 
-// The process-wide default resolver (//dns's when it is linked, else the built-in one).
+// AnyEvent::Socket::resolve_sockaddr, through the process default resolver (see the file
+// comment for the policy). `cb(error, addresses)` runs exactly once, on the current loop, never
+// inside this call; `addresses` is non-empty exactly when `error` is clear. Destroying the
+// returned Guard cancels the lookup and `cb` never runs.
+// Errors (ae::ResolveError): kBadName for a malformed service or "unix/" path (or "unix/" with a
+// family); kUnknownService; kFamilyDisabled when no family AE_PROTOCOLS allows is left;
+// kNoData when the name has addresses, but none of the wanted families; else the resolver's
+// error (kHostNotFound before a failure such as kTimedOut, kNeedsDns without //dns).
+// A family other than 0, 4 or 6 is a programmer error: std::invalid_argument.
+Guard resolve_sockaddr(std::string_view host, std::string_view service,
+                       const ResolveOptions& options, ResolveCallback cb);
+// The same through `resolver`, which must outlive the request.
+Guard resolve_sockaddr(Resolver& resolver, std::string_view host, std::string_view service,
+                       const ResolveOptions& options, ResolveCallback cb);
+
+// The process-wide default resolver (//dns's when it is linked, else the built-in one). The
+// reference stays valid for the whole program: it forwards each request to the resolver
+// installed at the time of the request, which the request keeps alive until it ends.
 // Thread safety: both functions may be called from any thread.
 Resolver& default_resolver();
+// Installs `resolver` as the default (null: the built-in one again). Requests already started
+// finish on the resolver they started on.
 void set_default_resolver(std::shared_ptr<Resolver> resolver);
 
-// The built-in resolver: numeric addresses, "localhost" (127.0.0.1 and ::1 with no lookup) and
-// the hosts file; anything else fails with kNeedsDns.
+// The built-in resolver: it knows no names (every request fails with kNeedsDns, whose message
+// says to link //dns), so resolve_sockaddr() over it serves numeric addresses, localhost and the
+// hosts file.
 std::shared_ptr<Resolver> builtin_resolver();
 
 // ---- Helpers shared by resolvers ---------------------------------------------------------------
@@ -89,8 +139,10 @@ std::vector<int> protocol_preference();
 // domain, ssh, finger, ...), as Go's net package does. Errors: kUnknownService, kBadName.
 Result<std::uint16_t> resolve_service(std::string_view service, std::string_view protocol = "tcp");
 
-// Addresses for `name` from the hosts file named by AE_HOSTS (default /etc/hosts), re-read when
-// its modification time changes. Case-insensitive; empty when absent. Port 0.
+// Addresses for `name` (a trailing dot ignored) from the hosts file named by AE_HOSTS (default
+// /etc/hosts). Case-insensitive; empty when absent. Port 0. The file is read on first use and
+// then checked for changes (path, size, modification time) at most once a second, so lookups do
+// not stat it each time.
 std::vector<SocketAddress> hosts_file_lookup(std::string_view name);
 
 // Sorts `addrs` stably by family preference (protocol_preference()) and drops families that

@@ -75,9 +75,12 @@ Guard Resolver::request(std::string_view name, std::uint16_t type, MessageCallba
   return dns_internal::start_request(engine_, name, type, qclass, std::move(cb));
 }
 
-Guard Resolver::resolve_sockaddr(std::string_view host, std::string_view service,
-                                 const ResolveOptions& options, ResolveCallback cb) {
-  return dns_internal::start_resolve_sockaddr(engine_, host, service, options, std::move(cb));
+Guard Resolver::resolve_addresses(std::string_view name, int family, AddressesCallback cb) {
+  return dns_internal::start_resolve_addresses(engine_, name, family, std::move(cb));
+}
+
+Guard Resolver::resolve_srv(std::string_view name, SrvCallback cb) {
+  return dns_internal::start_resolve_srv(engine_, name, std::move(cb));
 }
 
 const Options& Resolver::options() const noexcept { return engine_->options(); }
@@ -88,7 +91,5 @@ void Resolver::set_timeouts(std::vector<double> timeouts) {
 void Resolver::clear_cache() noexcept { engine_->clear_cache(); }
 Resolver::Stats Resolver::stats() const noexcept { return engine_->stats(); }
 Loop& Resolver::loop() const noexcept { return engine_->loop(); }
-bool Resolver::loop_alive() const noexcept { return engine_->loop_alive(); }
-void Resolver::abandon() noexcept { engine_->abandon(); }
 
 }  // namespace ae::dns

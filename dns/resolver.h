@@ -5,7 +5,8 @@
 // by ae watchers: an ae::Io per socket it opens and one ae::Timer per channel, so it runs on
 // every ae backend with no helper thread. On top of that the resolver keeps AnyEvent's
 // semantics: its retry schedule, the search list and ndots, CNAME following, the
-// max_outstanding queue, mx/srv ordering, reverse_lookup/reverse_verify and resolve_sockaddr.
+// max_outstanding queue, mx/srv ordering, reverse_lookup/reverse_verify, and the addresses and
+// SRV targets core's resolve_sockaddr asks for.
 // It adds a cache that honours TTLs, negative answers included, and re-reads resolv.conf when
 // the file changes.
 //
@@ -18,11 +19,11 @@
 // //socket's tcp_connect resolves names through DNS without either package knowing the other.
 //
 // The default, with several loops: resolver() is "the current loop's default resolver". Each
-// loop (one per thread) gets its own Resolver, made on first use from Options::from_environment()
-// (the same configuration everywhere), with its own c-ares channels, queue and cache; requests
-// on a loop never touch another loop's state, so no locking is needed. A thread's defaults go
-// away when the thread ends; a default whose loop was destroyed with work pending is dropped
-// (its callbacks never run, as for watchers of a destroyed loop) and made afresh on next use.
+// loop (one per thread) gets its own Resolver, kept as a service of the loop (Loop::service),
+// made on first use from Options::from_environment() (the same configuration everywhere), with
+// its own c-ares channels, queue and cache; requests on a loop never touch another loop's state,
+// so no locking is needed. It is destroyed with its loop, before anything else of the loop goes:
+// its pending requests then end with operation_canceled, as for destroying any Resolver.
 //
 // Example:
 //   ae::CondVar<> done;
@@ -148,17 +149,14 @@ class Resolver final : public ae::Resolver {
   Guard request(std::string_view name, std::uint16_t type, MessageCallback cb,
                 std::uint16_t qclass = kClassIn);
 
-  // ae::Resolver (AnyEvent::Socket::resolve_sockaddr): "unix/" with a path; numeric addresses
-  // and "localhost" (127.0.0.1 and ::1) without DNS; otherwise SRV records when host and
-  // service are both names (a service "name=port" gives the SRV name and the port to use without
-  // SRV), then A and AAAA for each target in parallel (only the families AE_PROTOCOLS and
-  // options.family allow), with the hosts file (AE_HOSTS) used for a family only when DNS gave
-  // nothing for it. Non-ASCII names are converted to punycode (with case folding for
-  // Latin, Greek and Cyrillic letters only).
-  // Addresses come ordered by family preference, then target order. Errors are
-  // ae::ResolveError values.
-  Guard resolve_sockaddr(std::string_view host, std::string_view service,
-                         const ResolveOptions& options, ResolveCallback cb) override;
+  // ae::Resolver, for core's ae::resolve_sockaddr (which holds the whole policy: services,
+  // "unix/", numeric addresses, localhost, the hosts file, families and their order):
+  // the A or AAAA records of `name` with the search list and CNAME following, as addresses;
+  // and the targets of an SRV name in RFC 2782 order (none: an empty list). Non-ASCII names are
+  // converted to punycode (with case folding for Latin, Greek and Cyrillic letters only).
+  // Errors are ae::ResolveError values (dns::to_resolve_error()).
+  Guard resolve_addresses(std::string_view name, int family, AddressesCallback cb) override;
+  Guard resolve_srv(std::string_view name, SrvCallback cb) override;
 
   // The options in force (after a resolv.conf change, the re-read ones).
   const Options& options() const noexcept;
@@ -172,12 +170,6 @@ class Resolver final : public ae::Resolver {
   Loop& loop() const noexcept;
 
  private:
-  friend class DefaultResolvers;
-  // For the per-loop defaults: true while the loop this resolver was made on still works.
-  bool loop_alive() const noexcept;
-  // For the per-loop defaults: drops all work without running callbacks or touching the loop.
-  void abandon() noexcept;
-
   std::shared_ptr<dns_internal::Engine> engine_;
 };
 

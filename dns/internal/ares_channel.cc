@@ -14,10 +14,6 @@
 namespace ae::dns_internal {
 namespace {
 
-// While queries are pending the timer repeats with this interval, so that it stays active
-// between its firing and the re-arm (see loop_alive()).
-constexpr Seconds kKeepArmed = std::chrono::hours(1);
-
 Result<std::unique_ptr<AresChannel>> setup_error(int status, const char* what) {
   return Result<std::unique_ptr<AresChannel>>(
       status == ARES_ENOMEM ? dns::Error::kNoMemory : dns::Error::kServerFailure,
@@ -117,12 +113,11 @@ void AresChannel::arm_timer() {
   }
   // c-ares rounds down to the millisecond; one more avoids waking just before the deadline.
   Seconds after(static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6 + 0.001);
-  timer_.set(after, kKeepArmed);
-  // A timer made on a loop that has since been destroyed stays inert; start a fresh one.
-  if (!timer_.active()) {
-    timer_ = loop_.timer(after, kKeepArmed, [this] {
-      owner_.on_channel_event(*this, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-    });
+  if (timer_) {
+    timer_.set(after);
+  } else {
+    timer_ = loop_.timer(
+        after, [this] { owner_.on_channel_event(*this, ARES_SOCKET_BAD, ARES_SOCKET_BAD); });
   }
 }
 

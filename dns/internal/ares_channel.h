@@ -60,9 +60,6 @@ class AresChannel {
   // re-arms the timer.
   void process(int read_fd, int write_fd);
 
-  // False when queries are pending but the timer no longer runs: the loop it was made on is gone.
-  bool loop_alive() const noexcept { return pending_ == 0 || timer_.active(); }
-
   const ChannelConfig& config() const noexcept { return config_; }
 
  private:

@@ -2,57 +2,31 @@
 //
 // This file is linked whenever //dns is (alwayslink), so its static initializer runs.
 #include <memory>
-#include <vector>
 
 #include "core/loop.h"
 #include "core/resolver.h"
 #include "dns/resolver.h"
 
 namespace ae::dns {
-
-// One thread's defaults, one per loop it has used.
-class DefaultResolvers {
- public:
-  ~DefaultResolvers() {
-    // The loops may already be gone at thread exit: drop the work, touch nothing.
-    for (Entry& e : entries_) e.resolver->abandon();
-  }
-
-  Resolver& for_loop(Loop& loop) {
-    // Entries whose loop was destroyed with work pending can never finish it. A destroyed
-    // loop's idle entry is harmless (it holds no active watcher, and remakes its timers) and is
-    // used again if a new loop takes that address.
-    std::erase_if(entries_, [](Entry& e) {
-      if (e.resolver->loop_alive()) return false;
-      e.resolver->abandon();
-      return true;
-    });
-    for (Entry& e : entries_) {
-      if (e.loop == &loop) return *e.resolver;
-    }
-    entries_.push_back(Entry{&loop, std::make_unique<Resolver>()});
-    return *entries_.back().resolver;
-  }
-
- private:
-  struct Entry {
-    Loop* loop;
-    std::unique_ptr<Resolver> resolver;
-  };
-  std::vector<Entry> entries_;
-};
-
 namespace {
 
-thread_local DefaultResolvers t_defaults;
+// A loop's default resolver, kept as a service of that loop: made on first use, destroyed with
+// the loop (before the loop's core, on its thread), which ends its pending requests with
+// operation_canceled.
+class DefaultResolver {
+ public:
+  Resolver resolver;
+};
 
-// core's ae::Resolver for the whole process: each call goes to the calling thread's current
+// core's ae::Resolver for the whole process: each request goes to the calling thread's current
 // loop's default, so the one installed object serves every loop.
 class ProcessDefault final : public ae::Resolver {
  public:
-  Guard resolve_sockaddr(std::string_view host, std::string_view service,
-                         const ResolveOptions& options, ResolveCallback cb) override {
-    return resolver().resolve_sockaddr(host, service, options, std::move(cb));
+  Guard resolve_addresses(std::string_view name, int family, AddressesCallback cb) override {
+    return resolver().resolve_addresses(name, family, std::move(cb));
+  }
+  Guard resolve_srv(std::string_view name, SrvCallback cb) override {
+    return resolver().resolve_srv(name, std::move(cb));
   }
 };
 
@@ -65,7 +39,7 @@ const bool g_installed = [] {
 
 Resolver& resolver() {
   (void)g_installed;
-  return t_defaults.for_loop(Loop::current());
+  return Loop::current().service<DefaultResolver>().resolver;
 }
 
 }  // namespace ae::dns

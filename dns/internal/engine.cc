@@ -17,10 +17,6 @@
 namespace ae::dns_internal {
 namespace {
 
-// While work is pending the deferred timer repeats with this interval, so that it stays active
-// between firing and being stopped (see loop_alive()).
-constexpr Seconds kKeepArmed = std::chrono::hours(1);
-
 double mono_seconds() noexcept {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -149,7 +145,7 @@ Engine::Engine(Loop& loop, dns::Options options)
 }
 
 Engine::~Engine() {
-  abandoned_ = closed_ = true;
+  closed_ = true;
   destroy_channels();
 }
 
@@ -232,7 +228,7 @@ void Engine::on_answer(void* arg, int status, int /*timeouts*/, unsigned char* a
   q->channel->finished();
   --e.in_flight_;
   if (e.closed_ || status == ARES_EDESTRUCTION) {
-    if (!e.abandoned_ && q->cb) {
+    if (q->cb) {
       e.loop_.postpone([cb = std::move(q->cb)]() mutable {
         cb(QueryResult{std::make_error_code(std::errc::operation_canceled), nullptr, 0});
       });
@@ -346,10 +342,10 @@ void Engine::defer(Function<void()> f) {
 }
 
 void Engine::arm_deferred() {
-  deferred_timer_.set(Seconds(0), kKeepArmed);
-  // A timer made on a loop that has since been destroyed stays inert; start a fresh one.
-  if (!deferred_timer_.active()) {
-    deferred_timer_ = loop_.timer(Seconds(0), kKeepArmed, [this] { run_deferred(); });
+  if (deferred_timer_) {
+    deferred_timer_.set(Seconds(0));
+  } else {
+    deferred_timer_ = loop_.timer(Seconds(0), [this] { run_deferred(); });
   }
 }
 
@@ -422,7 +418,7 @@ void Engine::reap_retired() {
 
 void Engine::destroy_channels() noexcept {
   // ares_destroy() completes pending queries with ARES_EDESTRUCTION; on_answer() hands their
-  // callbacks to the loop (or drops them when abandoned).
+  // callbacks to the loop.
   auto channels = std::move(channels_);
   auto retired = std::move(retired_);
   channels.clear();
@@ -510,30 +506,6 @@ void Engine::shutdown() {
   }
   for (Function<void()>& f : deferred) loop_.postpone(std::move(f));
   if (depth_ == 0) destroy_channels();  // else when the entry point ends
-}
-
-void Engine::abandon() noexcept {
-  abandoned_ = closed_ = true;
-  auto queue = std::move(queue_);
-  auto completed = std::move(completed_);
-  auto deferred = std::move(deferred_);
-  queued_ = 0;
-  queue.clear();
-  completed.clear();
-  deferred.clear();
-  destroy_channels();
-}
-
-bool Engine::loop_alive() const noexcept {
-  if (depth_ > 0) return true;  // running on it right now
-  for (const auto& [ms, channel] : channels_) {
-    if (!channel->loop_alive()) return false;
-  }
-  for (const auto& channel : retired_) {
-    if (!channel->loop_alive()) return false;
-  }
-  if ((!deferred_.empty() || !completed_.empty()) && !deferred_timer_.active()) return false;
-  return true;
 }
 
 }  // namespace ae::dns_internal

@@ -68,10 +68,6 @@ class Engine final : public ChannelOwner, public std::enable_shared_from_this<En
 
   // The owner is going: every pending callback gets operation_canceled from the loop.
   void shutdown();
-  // The loop is gone: drops every callback without running it and never touches the loop.
-  void abandon() noexcept;
-  // False when work is pending but the loop it runs on was destroyed.
-  bool loop_alive() const noexcept;
 
   void on_channel_event(AresChannel& channel, int read_fd, int write_fd) override;
 
@@ -127,7 +123,6 @@ class Engine final : public ChannelOwner, public std::enable_shared_from_this<En
 
   int depth_ = 0;  // entry points (channel events, the deferred timer) in progress
   bool closed_ = false;
-  bool abandoned_ = false;
 
   double last_check_ = 0;
   FileId conf_id_;

@@ -32,10 +32,11 @@ Guard start_reverse_lookup(std::shared_ptr<Engine> engine, std::string_view ip,
 Guard start_reverse_verify(std::shared_ptr<Engine> engine, std::string_view ip,
                            dns::Resolver::NamesCallback cb);
 
-// resolve_sockaddr.
-Guard start_resolve_sockaddr(std::shared_ptr<Engine> engine, std::string_view host,
-                             std::string_view service, const ResolveOptions& options,
-                             ResolveCallback cb);
+// The ae::Resolver part: addresses of one family, and SRV targets.
+Guard start_resolve_addresses(std::shared_ptr<Engine> engine, std::string_view name, int family,
+                              ae::Resolver::AddressesCallback cb);
+Guard start_resolve_srv(std::shared_ptr<Engine> engine, std::string_view name,
+                        ae::Resolver::SrvCallback cb);
 
 // ASCII lower case.
 std::string lower_ascii(std::string_view s);

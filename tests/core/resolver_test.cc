@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "core/internal/hosts_file.h"
 #include "core/internal/services.h"
 #include "core/loop.h"
 
@@ -24,13 +25,13 @@ Outcome resolve(std::string_view host, std::string_view service, int family = 0)
   auto r = builtin_resolver();
   CondVar<Outcome> done;
   bool returned = false;
-  Guard g = r->resolve_sockaddr(host, service, {.family = family},
-                                [&](std::error_code ec, std::vector<SocketAddress> addrs) {
-                                  EXPECT_TRUE(returned) << "ran inside the call";
-                                  std::vector<std::string> text;
-                                  for (auto& a : addrs) text.push_back(a.to_string());
-                                  done.send({ec, text});
-                                });
+  Guard g = resolve_sockaddr(*r, host, service, {.family = family},
+                             [&](std::error_code ec, std::vector<SocketAddress> addrs) {
+                               EXPECT_TRUE(returned) << "ran inside the call";
+                               std::vector<std::string> text;
+                               for (auto& a : addrs) text.push_back(a.to_string());
+                               done.send({ec, text});
+                             });
   returned = true;
   EXPECT_TRUE(done.wait_for(5s));
   return done.recv();
@@ -73,9 +74,20 @@ TEST_F(ResolverTest, HostsFileNamesAreCaseInsensitiveAndFilteredByFamily) {
 }
 
 TEST_F(ResolverTest, HostsFileIsReReadWhenItChanges) {
+  core_internal::set_hosts_file_check_interval_for_test(std::chrono::seconds(0));
   EXPECT_EQ(resolve("new.example", "1").first, ResolveError::kNeedsDns);
   std::ofstream(hosts_, std::ios::app) << "192.0.2.1 new.example\n";
   EXPECT_EQ(resolve("new.example", "1").second, std::vector<std::string>{"192.0.2.1:1"});
+  core_internal::set_hosts_file_check_interval_for_test(std::chrono::seconds(1));
+}
+
+TEST_F(ResolverTest, HostsFileIsNotCheckedOnEveryLookup) {
+  // Within the check interval a lookup costs no stat: a change shows only after it.
+  core_internal::set_hosts_file_check_interval_for_test(std::chrono::hours(1));
+  EXPECT_EQ(resolve("later.example", "1").first, ResolveError::kNeedsDns);
+  std::ofstream(hosts_, std::ios::app) << "192.0.2.2 later.example\n";
+  EXPECT_EQ(resolve("later.example", "1").first, ResolveError::kNeedsDns);
+  core_internal::set_hosts_file_check_interval_for_test(std::chrono::seconds(1));
 }
 
 TEST_F(ResolverTest, NamesThatNeedDnsFailWithAMessageSayingSo) {
@@ -92,7 +104,7 @@ TEST_F(ResolverTest, ServicesByNumberNameAndFallback) {
   EXPECT_EQ(*resolve_service("http=8080"), 8080) << "the port wins; the name is for SRV";
   EXPECT_EQ(resolve_service("http=x").code(), ResolveError::kBadName);
   EXPECT_EQ(resolve_service("nosuchsvc").code(), ResolveError::kUnknownService);
-  EXPECT_EQ(resolve_service("70000").code(), ResolveError::kUnknownService);
+  EXPECT_EQ(resolve_service("70000").code(), ResolveError::kBadName);
   EXPECT_EQ(resolve("127.0.0.1", "nosuchsvc").first, ResolveError::kUnknownService);
 }
 
@@ -130,8 +142,8 @@ TEST_F(ResolverTest, UnixPaths) {
 TEST_F(ResolverTest, CancellingSuppressesTheCallback) {
   bool called = false;
   {
-    Guard g = builtin_resolver()->resolve_sockaddr("127.0.0.1", "1", {},
-                                                   [&](std::error_code, auto) { called = true; });
+    Guard g = resolve_sockaddr(*builtin_resolver(), "127.0.0.1", "1", {},
+                               [&](std::error_code, auto) { called = true; });
   }
   CondVar<> later;
   Timer t = timer(0.01, [&] { later.send(); });

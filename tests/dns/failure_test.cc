@@ -327,11 +327,12 @@ TEST_P(FailureTest, ACallbackThatThrowsLeavesTheOtherRequestsRunning) {
 
   // The same for results delivered without a query.
   CondVar<> numeric;
-  Guard g3 = r.resolve_sockaddr("127.0.0.1", "1", {}, [](std::error_code, auto) {
+  Guard g3 = ae::resolve_sockaddr(r, "127.0.0.1", "1", {}, [](std::error_code, auto) {
     throw std::runtime_error("from a resolve_sockaddr callback");
   });
-  Guard g4 = r.resolve_sockaddr(
-      "127.0.0.1", "2", {}, [&](std::error_code, std::vector<SocketAddress>) { numeric.send(); });
+  Guard g4 =
+      ae::resolve_sockaddr(r, "127.0.0.1", "2", {},
+                           [&](std::error_code, std::vector<SocketAddress>) { numeric.send(); });
   EXPECT_THROW(numeric.wait_for(5s), std::runtime_error);
   EXPECT_TRUE(numeric.wait_for(5s));
 }

@@ -325,8 +325,8 @@ TEST_P(ResolverTest, DestroyingTheResolverCancelsEveryKindOfLookupOnce) {
   guards.push_back(r->reverse_verify(
       "192.0.2.10", [&](std::error_code ec, std::vector<std::string>) { note(ec); }));
   guards.push_back(
-      r->resolve_sockaddr("web.example.test", "http", {},
-                          [&](std::error_code ec, std::vector<SocketAddress>) { note(ec); }));
+      ae::resolve_sockaddr(*r, "web.example.test", "http", {},
+                           [&](std::error_code ec, std::vector<SocketAddress>) { note(ec); }));
   guards.push_back(
       r->request("www.example.test", 1, [&](std::error_code ec, dns::Message) { note(ec); }));
   r.reset();

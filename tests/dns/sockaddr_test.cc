@@ -32,7 +32,7 @@ Addresses lookup_sockaddr(ae::Resolver& r, std::string host, std::string service
   ResolveOptions o;
   o.family = family;
   return wait_for_lookup<std::vector<SocketAddress>>(
-      [&](ResolveCallback cb) { return r.resolve_sockaddr(host, service, o, std::move(cb)); });
+      [&](ResolveCallback cb) { return ae::resolve_sockaddr(r, host, service, o, std::move(cb)); });
 }
 
 class SockaddrTest : public BackendTest {
@@ -158,11 +158,12 @@ TEST_P(SockaddrTest, UnicodeNamesAreLookedUpAsPunycode) {
 TEST_P(SockaddrTest, CancelledLookupNeverCallsBack) {
   dns::Resolver r(options_for(nsd_->v4()));
   bool called = false;
-  Guard g = r.resolve_sockaddr("web.example.test", "http", {},
-                               [&](std::error_code, std::vector<SocketAddress>) { called = true; });
+  Guard g =
+      ae::resolve_sockaddr(r, "web.example.test", "http", {},
+                           [&](std::error_code, std::vector<SocketAddress>) { called = true; });
   g.reset();
-  Guard numeric = r.resolve_sockaddr(
-      "127.0.0.1", "1", {}, [&](std::error_code, std::vector<SocketAddress>) { called = true; });
+  Guard numeric = ae::resolve_sockaddr(
+      r, "127.0.0.1", "1", {}, [&](std::error_code, std::vector<SocketAddress>) { called = true; });
   numeric.reset();
   // Lookups started later finish after the cancelled ones would have.
   EXPECT_FALSE(lookup_sockaddr(r, "web.example.test", "http").ec);
@@ -230,7 +231,7 @@ TEST_F(DefaultResolverTest, ThreadsResolveThroughTheDefaultAtTheSameTime) {
       Loop::Scope scope(loop);
       for (int n = 0; n < 20; ++n) {
         CondVar<std::vector<SocketAddress>> cv;
-        Guard g = ae::default_resolver().resolve_sockaddr(
+        Guard g = ae::resolve_sockaddr(
             "www", std::to_string(1000 + n), {},
             [&](std::error_code, std::vector<SocketAddress> a) { cv.send(std::move(a)); });
         if (!cv.wait_for(10s)) return;
