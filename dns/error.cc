@@ -38,6 +38,8 @@ class DnsCategory final : public std::error_category {
         return "not an IPv4 or IPv6 address";
       case Error::kNoMemory:
         return "out of memory in the DNS resolver";
+      case Error::kQueueFull:
+        return "too many DNS queries waiting (max_queued)";
     }
     return "unknown DNS error";
   }

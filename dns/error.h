@@ -31,6 +31,7 @@ enum class Error {
   kNotVerified,        // reverse_verify: no PTR name maps back to the address
   kBadAddress,         // reverse_lookup/reverse_verify: not an IPv4 or IPv6 address
   kNoMemory,           // c-ares could not allocate memory
+  kQueueFull,          // Options::max_queued queries already wait for a slot
 };
 
 const std::error_category& dns_category() noexcept;

@@ -34,8 +34,11 @@ struct Options {
   // relative names after trying them as given. A trailing dot makes a name absolute.
   std::vector<std::string> search;
   int ndots = 1;
-  // Queries on the wire at once; further ones wait in a FIFO queue.
+  // Queries on the wire at once; further ones wait in a FIFO queue, where a query that got no
+  // answer in one round of `timeouts` waits again behind those that have not been sent yet.
   std::size_t max_outstanding = 10;
+  // Queries that may wait for a slot; one more fails at once with Error::kQueueFull.
+  std::size_t max_queued = 65536;
   // Adds an EDNS0 OPT record offering 4096-octet UDP answers (AE_EDNS0=1).
   bool edns0 = false;
   // Answers kept for their TTL (negative ones per RFC 2308), at most this many; 0 disables.

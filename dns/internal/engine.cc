@@ -192,6 +192,10 @@ Guard Engine::query(std::string_view name, std::uint16_t type, std::uint16_t qcl
   }
   if (in_flight_ < options_.max_outstanding) {
     send(std::move(q));
+  } else if (queued_ >= options_.max_queued) {
+    // A bounded wait: a flood of lookups fails at once instead of growing without limit.
+    q->result.error = dns::Error::kQueueFull;
+    complete_later(std::move(q));
   } else {
     q->queued = true;
     ++queued_;
@@ -294,9 +298,20 @@ void Engine::drain() {
     std::shared_ptr<Query> q = std::move(completed_.front());
     completed_.pop_front();
     if (!q->cb) continue;  // cancelled
-    if (q->status == ARES_ETIMEOUT && q->step + 1 < options_.timeouts.size()) {
-      ++q->step;  // the next round of AnyEvent's schedule; it keeps its slot
-      send(std::move(q));
+    // No answer in this round (a timeout, or every server refused, as when a truncated UDP
+    // answer is followed by a refused TCP connection): the next round of AnyEvent's schedule.
+    bool unanswered = q->status == ARES_ETIMEOUT || q->status == ARES_ECONNREFUSED;
+    if (unanswered && q->step + 1 < options_.timeouts.size()) {
+      ++q->step;
+      if (queued_ > 0) {
+        // Queries that already waited a whole round go behind those waiting for a slot, so
+        // that a few stuck names do not hold every other lookup for the whole schedule.
+        q->queued = true;
+        ++queued_;
+        queue_.push_back(std::move(q));
+      } else {
+        send(std::move(q));
+      }
       continue;
     }
     if (q->result.message && !q->from_cache && !q->cache_key.empty()) {

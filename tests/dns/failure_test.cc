@@ -285,6 +285,61 @@ TEST_P(FailureTest, MaxOutstandingHoldsFurtherQueriesInAQueue) {
   EXPECT_EQ(r.stats().queued, 0u);
 }
 
+TEST_P(FailureTest, StuckQueriesDoNotHoldTheQueueForTheWholeSchedule) {
+  // Names under stuck.test never get an answer; the rest do at once.
+  FakeServer server([](const Message& q) -> Answer {
+    if (q.questions[0].name.ends_with("stuck.test")) return std::nullopt;
+    return reply(q, dns::kRcodeNoError, {a_record(q.questions[0].name, "192.0.2.1", 60)});
+  });
+  dns::Options o = options(server.address(), {0.2, 60, 60});
+  o.max_outstanding = 2;
+  Resolver r(o);
+  std::vector<Guard> stuck;
+  for (int i = 0; i < 2; ++i) {
+    stuck.push_back(r.a("s" + std::to_string(i) + ".stuck.test", [](std::error_code, auto) {}));
+  }
+  // Queued behind the stuck ones: answered after their first round (0.2 s), not after their
+  // whole schedule (two more minutes).
+  Records fine = wait_for_lookup<std::vector<Record>>(
+      [&](Resolver::Callback cb) { return r.a("fine.test", std::move(cb)); }, 30s);
+  EXPECT_FALSE(fine.ec) << fine.ec.message();
+}
+
+TEST_P(FailureTest, TheQueueBeyondMaxOutstandingIsBounded) {
+  FakeServer silent([](const Message&) -> Answer { return std::nullopt; });
+  dns::Options o = options(silent.address(), {5});
+  o.max_outstanding = 1;
+  o.max_queued = 2;
+  Resolver r(o);
+  std::vector<Guard> guards;
+  for (int i = 0; i < 3; ++i) {
+    guards.push_back(r.a("q" + std::to_string(i) + ".test", [](std::error_code, auto) {}));
+  }
+  EXPECT_EQ(r.stats().in_flight, 1u);
+  EXPECT_EQ(r.stats().queued, 2u);
+  Records over = a(r, "one-too-many.test");
+  EXPECT_EQ(over.ec, Error::kQueueFull);
+  EXPECT_EQ(r.stats().queued, 2u);
+}
+
+TEST_P(FailureTest, TruncatedAnswerAndRefusedTcpMoveOnToTheNextRound) {
+  // The first answer is truncated and nothing listens for TCP on the server's port: c-ares's
+  // TCP retry is refused. The next round (UDP again) gets a whole answer.
+  int n = 0;
+  FakeServer server([&](const Message& q) -> Answer {
+    std::vector<std::uint8_t> wire =
+        reply(q, dns::kRcodeNoError, {a_record(q.questions[0].name, "192.0.2.3", 60)});
+    if (++n == 1) wire[2] |= 0x02;  // TC
+    return wire;
+  });
+  Resolver r(options(server.address(), {1, 1}));
+  Records got = a(r, "big.test");
+  ASSERT_FALSE(got.ec) << got.ec.message();
+  ASSERT_EQ(got.value.size(), 1u);
+  EXPECT_EQ(got.value[0].text(), "192.0.2.3");
+  EXPECT_EQ(server.queries(), 2u);
+}
+
 TEST_P(FailureTest, CancelledQueuedQueryIsNeverSent) {
   FakeServer silent([](const Message&) -> Answer { return std::nullopt; });
   dns::Options o = options(silent.address(), {0.2});
