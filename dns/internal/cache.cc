@@ -49,6 +49,8 @@ std::optional<AnswerCache::Hit> AnswerCache::find(const std::string& key, double
     entries_.erase(it);
     return std::nullopt;
   }
+  // Least recently used goes first: a hit makes the entry the newest.
+  order_.splice(order_.end(), order_, it->second.order);
   return Hit{it->second.message, static_cast<std::uint32_t>(std::floor(now - it->second.stored))};
 }
 

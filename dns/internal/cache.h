@@ -3,7 +3,7 @@
 // Positive answers live for the smallest TTL in their answer section (at most a day); NXDOMAIN
 // and empty answers live for min(SOA TTL, SOA minimum) from the authority section (RFC 2308, at
 // most three hours) and are not kept without an SOA. Truncated answers and error rcodes are never
-// kept. When full, the entry stored longest ago goes first.
+// kept. When full, the least recently used entry goes first (a hit counts as a use).
 #pragma once
 
 #include <cstdint>
@@ -52,7 +52,7 @@ class AnswerCache {
 
   std::size_t capacity_;
   std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> order_;  // oldest first
+  std::list<std::string> order_;  // least recently used first
 };
 
 }  // namespace ae::dns_internal

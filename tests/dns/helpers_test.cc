@@ -125,6 +125,18 @@ TEST(AnswerCacheTest, LifetimesFollowTtlsAndRfc2308) {
   EXPECT_FALSE(AnswerCache::lifetime(*truncated));
 }
 
+TEST(AnswerCacheTest, AFullCacheDropsTheLeastRecentlyUsedEntry) {
+  using dns_internal::AnswerCache;
+  AnswerCache cache(2);
+  cache.store("a", answer(kRcodeNoError, {10}, std::nullopt), 0);
+  cache.store("b", answer(kRcodeNoError, {10}, std::nullopt), 0);
+  EXPECT_TRUE(cache.find("a", 1));  // "a" is now used more recently than "b"
+  cache.store("c", answer(kRcodeNoError, {10}, std::nullopt), 2);
+  EXPECT_TRUE(cache.find("a", 3));
+  EXPECT_FALSE(cache.find("b", 3));
+  EXPECT_TRUE(cache.find("c", 3));
+}
+
 TEST(AnswerCacheTest, EntriesExpireAgeAndMakeRoom) {
   using dns_internal::AnswerCache;
   AnswerCache cache(2);
