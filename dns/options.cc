@@ -1,5 +1,7 @@
 #include "dns/options.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -23,6 +25,18 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
+}
+
+// AnyEvent's environment: PERL_ANYEVENT_x wins when set at all (AnyEvent copies AE_x to it
+// unless it exists), else AE_x. secure_getenv: a setuid or setgid program ignores both, as
+// AnyEvent does under taint mode (they could point its resolver at any file or server).
+std::optional<std::string> environment(const char* suffix) {
+  for (const char* prefix : {"PERL_ANYEVENT_", "AE_"}) {
+    if (const char* value = ::secure_getenv((std::string(prefix) + suffix).c_str())) {
+      return std::string(value);
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string_view> words(std::string_view s) {
@@ -144,13 +158,15 @@ Options Options::from_resolv_conf(std::string path) {
 }
 
 Options Options::from_environment() {
-  const char* conf = std::getenv("AE_RESOLV_CONF");
-  Options o = from_resolv_conf(conf != nullptr && *conf != '\0' ? conf : "/etc/resolv.conf");
-  if (const char* max = std::getenv("AE_MAX_OUTSTANDING_DNS")) {
-    if (auto n = number(trim(max)); n && *n > 0) o.max_outstanding = *n;
+  std::optional<std::string> conf = environment("RESOLV_CONF");
+  Options o = from_resolv_conf(conf && !conf->empty() ? *conf : "/etc/resolv.conf");
+  if (std::optional<std::string> max = environment("MAX_OUTSTANDING_DNS")) {
+    if (auto n = number(trim(*max)); n && *n > 0) o.max_outstanding = *n;
   }
-  if (const char* edns = std::getenv("AE_EDNS0")) {
-    o.edns0 = std::atof(edns) != 0;
+  if (std::optional<std::string> edns = environment("EDNS0")) {
+    // Perl's truth, as AnyEvent tests the variable: only "" and "0" are false.
+    std::string_view v = trim(*edns);
+    o.edns0 = !v.empty() && v != "0";
   }
   return o;
 }

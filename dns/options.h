@@ -3,6 +3,8 @@
 //
 // The process default comes from Options::from_environment(): the file named by AE_RESOLV_CONF,
 // else /etc/resolv.conf (re-read whenever it changes), AE_MAX_OUTSTANDING_DNS and AE_EDNS0.
+// Each variable is also read as PERL_ANYEVENT_x, which wins when set (AnyEvent's names); a
+// setuid or setgid program ignores them all (secure_getenv).
 //
 // Example:
 //   ae::dns::Options o;
@@ -51,7 +53,8 @@ struct Options {
 
   // The process default: resolv_conf = AE_RESOLV_CONF if set and non-empty, else
   // /etc/resolv.conf (loaded now); max_outstanding = AE_MAX_OUTSTANDING_DNS (default 10);
-  // edns0 = AE_EDNS0 (default off).
+  // edns0 = AE_EDNS0 (default off; true as Perl sees truth: any value but "" and "0", so "yes"
+  // turns it on).
   static Options from_environment();
   // Options loaded from (and watching) the resolv.conf-style file at `path`.
   static Options from_resolv_conf(std::string path);

@@ -84,6 +84,30 @@ TEST(ResolvConfTest, EnvironmentChoosesTheFileAndLimits) {
   EXPECT_FALSE(defaults.edns0);
 }
 
+TEST(ResolvConfTest, EnvironmentFollowsAnyEventsNamesAndPerlsTruth) {
+  std::string mine = dns_test::scratch_dir() + "/ae-resolv.conf";
+  std::string perls = dns_test::scratch_dir() + "/perl-resolv.conf";
+  ASSERT_TRUE(dns_test::write_file(mine, "nameserver 127.0.0.1:1053\n"));
+  ASSERT_TRUE(dns_test::write_file(perls, "nameserver 127.0.0.1:2053\n"));
+  ::setenv("AE_RESOLV_CONF", mine.c_str(), 1);
+  ::setenv("PERL_ANYEVENT_RESOLV_CONF", perls.c_str(), 1);
+  ::setenv("AE_EDNS0", "yes", 1);
+  Options o = Options::from_environment();
+  ::unsetenv("PERL_ANYEVENT_RESOLV_CONF");
+  EXPECT_EQ(o.resolv_conf, perls) << "PERL_ANYEVENT_x wins over AE_x";
+  EXPECT_TRUE(o.edns0) << "\"yes\" is true";
+  for (const char* off : {"0", ""}) {
+    ::setenv("AE_EDNS0", off, 1);
+    EXPECT_FALSE(Options::from_environment().edns0) << "\"" << off << "\"";
+  }
+  ::setenv("PERL_ANYEVENT_EDNS0", "0", 1);
+  ::setenv("AE_EDNS0", "1", 1);
+  EXPECT_FALSE(Options::from_environment().edns0);
+  ::unsetenv("PERL_ANYEVENT_EDNS0");
+  ::unsetenv("AE_EDNS0");
+  ::unsetenv("AE_RESOLV_CONF");
+}
+
 TEST(ResolvConfTest, MissingFileLeavesNoServers) {
   Options o;
   EXPECT_FALSE(load_resolv_conf(dns_test::scratch_dir() + "/does-not-exist", o));
