@@ -2,6 +2,7 @@
 // runs whenever //debug is linked, even if nothing names one of its symbols).
 //
 //   AE_DEBUG_WRAP=1|2   ae::debug::wrap(level)
+//   AE_STRICT=1         ae::debug::strict(true) (0: off)
 //
 // A malformed value is reported on stderr and ignored. A setuid or setgid program ignores these
 // variables (secure_getenv), as //log does with its own.
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "debug/strict.h"
 #include "debug/wrap.h"
 
 namespace ae::debug_internal {
@@ -28,6 +30,14 @@ struct ReadEnvironment {
         debug::wrap(s[0] - '0');
       } else {
         complain("AE_DEBUG_WRAP", s, "0, 1 or 2");
+      }
+    }
+    if (const char* v = ::secure_getenv("AE_STRICT"); v != nullptr && *v != '\0') {
+      std::string_view s = v;
+      if (s == "0" || s == "1") {
+        debug::strict(s == "1");
+      } else {
+        complain("AE_STRICT", s, "0 or 1");
       }
     }
   }

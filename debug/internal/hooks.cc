@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/loop.h"
 #include "debug/internal/registry.h"
 #include "debug/internal/state.h"
+#include "debug/internal/strict_checks.h"
 #include "log/log.h"
 
 namespace ae::debug_internal {
@@ -24,11 +26,6 @@ thread_local int t_quiet = 0;
 const log::Context& debug_context() {
   static const log::Context* c = new log::Context(log::ctx("ae::debug"));
   return *c;
-}
-
-void log_line(LogLevel level, const std::string& line) {
-  const log::Context& c = debug_context();
-  c.log(level, line);
 }
 
 bool trace_enabled() { return static_cast<bool>(debug_context().logger(LogLevel::kTrace)); }
@@ -183,12 +180,35 @@ void on_leave(LoopId, WatcherId node, const std::exception_ptr* error) noexcept 
   }
 }
 
+void on_check(Loop& loop, const WatcherSpec& spec) {
+  if (switches().strict.load(std::memory_order_relaxed)) strict_check_watcher(loop, spec);
+}
+
+void on_used(WatcherId node, std::source_location where) {
+  if (switches().strict.load(std::memory_order_relaxed)) strict_check_use(node, where);
+}
+
+void on_blocking_wait(Loop& loop, std::source_location where) {
+  if (switches().strict.load(std::memory_order_relaxed)) strict_check_wait(loop, where);
+}
+
+void on_dispatch_begin(LoopId loop) {
+  LoopState* state = state_of(loop);
+  if (state == nullptr) return;  // a loop made before //debug was on, never used since
+  state->owner.store(std::this_thread::get_id(), std::memory_order_release);
+  if (switches().strict.load(std::memory_order_relaxed)) strict_check_fds(*state);
+}
+
 const DebugHooks kHooks = {
     .loop_created = &on_loop_created,
+    .check = &on_check,
     .created = &on_created,
+    .used = &on_used,
     .destroyed = &on_destroyed,
     .enter = &on_enter,
     .leave = &on_leave,
+    .dispatch_begin = &on_dispatch_begin,
+    .blocking_wait = &on_blocking_wait,
 };
 
 // Owns a loop's LoopState, as a service of the loop.
@@ -202,6 +222,10 @@ struct LoopStateService {
 QuietScope::QuietScope() noexcept { ++t_quiet; }
 QuietScope::~QuietScope() { --t_quiet; }
 bool quiet() noexcept { return t_quiet > 0; }
+
+void log_line(LogLevel level, const std::string& line) { debug_context().log(level, line); }
+
+std::size_t callback_depth() noexcept { return t_running.size(); }
 
 std::uint64_t running_on_this_thread() noexcept { return t_running.empty() ? 0 : t_running.back(); }
 

@@ -34,7 +34,9 @@ struct Record {
   int wrap_level = 0;
   std::optional<bool> trace;  // this watcher's own switch, overriding the global one
   int running = 0;            // nesting depth of its callback
-  bool destroyed = false;     // the handle is gone; the record goes when the callback returns
+  bool destroyed = false;
+  bool reported_closed = false;  // strict mode logged its fd as closed     // the handle is gone;
+                                 // the record goes when the callback returns
   std::deque<std::string> errors;
   std::vector<std::string> backtrace;
 };

@@ -7,10 +7,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/debug_hook.h"
+#include "core/log_hook.h"
 #include "core/loop.h"
 
 namespace ae::debug_internal {
@@ -37,6 +39,12 @@ bool quiet() noexcept;
 
 // The id of the recorded watcher whose callback runs innermost on this thread (0: none).
 std::uint64_t running_on_this_thread() noexcept;
+
+// How many callbacks run nested on this thread now (recorded or not).
+std::size_t callback_depth() noexcept;
+
+// Writes `line` to the context "ae::debug" at `level`.
+void log_line(LogLevel level, const std::string& line);
 
 // Installs the hooks if any feature is on, removes them otherwise. Call after each change.
 void update_hooks() noexcept;
