@@ -679,8 +679,10 @@ void LoopCore::post(Function<void()> f) {
     std::lock_guard lock(posts_->mutex);
     posts_->items.push_back(std::move(f));
     wake = !std::exchange(posts_->woken, true);
+    // Under the lock: set after it, the flag could outlive a drain that took this item (and
+    // found no eventfd write to come), and the loop would wait for a post that never comes.
+    posts_waiting_.store(true, std::memory_order_release);
   }
-  posts_waiting_.store(true, std::memory_order_release);
   if (wake) {
     std::uint64_t one = 1;
     ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
