@@ -3,6 +3,10 @@
 // AnyEvent's `guard { ... }` for C++. Multi-step operations (tcp_connect, a DNS request) return
 // a Guard: destroying it cancels the operation, and its callback never runs afterwards.
 //
+// Errors: an exception thrown by the function is reported through the log hook (core/log_hook.h)
+// and swallowed, as AnyEvent's guard warns and goes on: a Guard runs from destructors, where an
+// exception would end the program.
+//
 // Example:
 //   {
 //     ae::Guard g([] { std::puts("left the scope"); });
@@ -32,7 +36,7 @@ class [[nodiscard]] Guard {
   Guard& operator=(const Guard&) = delete;
 
   // Runs the function now (if any) and empties the guard.
-  void reset() { fire(); }
+  void reset() noexcept { fire(); }
 
   // Empties the guard without running the function.
   void dismiss() noexcept { on_destroy_ = nullptr; }
@@ -43,13 +47,19 @@ class [[nodiscard]] Guard {
   ~Guard() { fire(); }
 
  private:
-  void fire() {
+  void fire() noexcept {
     if (on_destroy_) {
       Function<void()> f = std::move(on_destroy_);
       on_destroy_ = nullptr;
-      f();
+      try {
+        f();
+      } catch (...) {
+        report_exception();
+      }
     }
   }
+  // Logs the exception being handled.
+  static void report_exception() noexcept;
 
   Function<void()> on_destroy_;
 };

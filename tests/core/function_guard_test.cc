@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/function.h"
 #include "core/guard.h"
+#include "core/log_hook.h"
 #include "core/result.h"
 
 namespace ae {
@@ -52,6 +55,44 @@ TEST(GuardTest, RunsOnScopeExitUnlessDismissed) {
   EXPECT_EQ(runs, 1) << "moving does not run it";
   b.reset();
   EXPECT_EQ(runs, 2);
+}
+
+// Collects what core logs while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() {
+    lines_ = &lines;
+    set_log_sink(&kSink);
+  }
+  ~CapturedLog() {
+    set_log_sink(nullptr);
+    lines_ = nullptr;
+  }
+  std::vector<std::string> lines;
+
+ private:
+  static inline std::vector<std::string>* lines_ = nullptr;
+  static constexpr LogSink kSink{
+      [](LogLevel, std::string_view) { return true; },
+      [](LogLevel, std::string_view, std::string_view message) { lines_->emplace_back(message); }};
+};
+
+TEST(GuardTest, AThrowingFunctionIsLoggedAndSwallowed) {
+  CapturedLog log;
+  int after = 0;
+  {
+    Guard g([] { throw std::runtime_error("cleanup failed"); });
+  }  // as AnyEvent's guard: reported, and the program goes on
+  Guard a([] { throw 42; });
+  a.reset();
+  Guard b([] { throw std::runtime_error("replaced"); });
+  b = Guard([&] { ++after; });
+  b.reset();
+  EXPECT_EQ(after, 1);
+  ASSERT_EQ(log.lines.size(), 3u);
+  EXPECT_NE(log.lines[0].find("cleanup failed"), std::string::npos) << log.lines[0];
+  EXPECT_NE(log.lines[1].find("unknown exception"), std::string::npos) << log.lines[1];
+  EXPECT_NE(log.lines[2].find("replaced"), std::string::npos) << log.lines[2];
 }
 
 TEST(ResultTest, HoldsAValueOrAnError) {
