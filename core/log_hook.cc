@@ -4,11 +4,14 @@
 
 #include <string>
 
+#include "core/internal/environment.h"
+
 namespace ae {
 namespace {
 
 bool default_enabled(LogLevel level, std::string_view /*context*/) {
-  return static_cast<int>(level) <= static_cast<int>(LogLevel::kError);
+  static const int verbose = core_internal::verbose_from_environment();  // read once
+  return static_cast<int>(level) <= verbose;
 }
 
 void default_write(LogLevel level, std::string_view context, std::string_view message) {

@@ -2,9 +2,11 @@
 // warnings and errors.
 //
 // //core never prints on its own terms: it calls ae::core_log(), which forwards to the installed
-// sink. Without //log, the default sink prints messages at `error` (4) or more severe to stderr,
-// like AnyEvent's default `AE_VERBOSE` of 4. Linking //log replaces the sink with the full
-// AnyEvent::Log machinery (contexts, filters, targets, AE_LOG).
+// sink. Without //log, the default sink prints to stderr the messages at the level
+// PERL_ANYEVENT_VERBOSE or AE_VERBOSE gives (a digit 0-9, read once, at the first message) or
+// more severe: 0 prints nothing, and unset (or anything but a digit) means AnyEvent's default 4,
+// `error`. Linking //log replaces the sink with the full AnyEvent::Log machinery (contexts,
+// filters, targets, AE_LOG, level names in AE_VERBOSE).
 //
 // Example:
 //   if (ae::core_log_enabled(ae::LogLevel::kWarn))

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "core/condvar.h"
+#include "core/internal/environment.h"
 #include "core/internal/loop_core.h"
 #include "core/log_hook.h"
 
@@ -22,12 +24,12 @@ thread_local Loop* t_current = nullptr;
 thread_local std::unique_ptr<Loop> t_default;
 
 std::unique_ptr<Backend> backend_from_environment() {
-  const char* model = ::secure_getenv("AE_MODEL");
-  if (model != nullptr && *model != '\0') {
-    if (auto backend = make_backend(model)) return backend;
+  std::optional<std::string> model = core_internal::environment("MODEL");
+  if (model && !model->empty()) {
+    if (auto backend = make_backend(*model)) return backend;
     core_log(LogLevel::kError, "ae::core",
-             std::string("AE_MODEL=") + model +
-                 " names no linked backend (linked: " + linked_backends() + "); using asio");
+             "AE_MODEL=" + *model + " names no linked backend (linked: " + linked_backends() +
+                 "); using asio");
   }
   auto backend = make_backend("asio");
   if (!backend) throw std::logic_error("ae: the asio backend is not linked; depend on //core");
