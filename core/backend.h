@@ -78,6 +78,13 @@ class Backend {
   // Called by the loop just before it goes away, while the host is still valid.
   virtual void detach() noexcept = 0;
 
+  // Called in a forked child when it first uses (or destroys) a loop made before the fork, after
+  // the loop gave itself a new epoll set under poll_fd's old number: the backend makes the
+  // foreign loop's kernel objects anew too (io_context::notify_fork, uv_loop_fork), borrowed or
+  // owned, so that nothing the child does, exit() included, reaches its parent's. A program that
+  // told its borrowed loop itself loses nothing by its being told twice.
+  virtual void after_fork() noexcept {}
+
   // The clocks the loop reads at the start of each iteration and in Loop::now_update(): the
   // monotonic time timers are measured on (steady_clock's epoch) and the wall-clock time (seconds
   // since the epoch) Loop::now() reports. May be called before attach(). Real backends keep

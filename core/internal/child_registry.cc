@@ -49,4 +49,14 @@ std::optional<int> child_registry_take(pid_t pid) {
   return status;
 }
 
+void child_registry_fork_prepare() noexcept { g_mutex.lock(); }
+
+void child_registry_fork_parent() noexcept { g_mutex.unlock(); }
+
+void child_registry_fork_child() noexcept {
+  g_kept.clear();
+  g_loops.clear();
+  g_mutex.unlock();
+}
+
 }  // namespace ae::core_internal

@@ -24,4 +24,11 @@ void child_registry_keep(pid_t pid, int status, LoopCore* reaper);
 // Removes and returns the kept status of `pid`, if any.
 std::optional<int> child_registry_take(pid_t pid);
 
+// The fork handlers (core/internal/fork_watch.h): the registry's lock is held across fork(), and
+// the child starts with no kept statuses (they are its parent's children's) and no loops (those
+// of its only thread register again when they are next used).
+void child_registry_fork_prepare() noexcept;
+void child_registry_fork_parent() noexcept;
+void child_registry_fork_child() noexcept;
+
 }  // namespace ae::core_internal

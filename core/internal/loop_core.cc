@@ -90,6 +90,8 @@ LoopCore::LoopCore(std::unique_ptr<Backend> backend)
     : backend_(std::move(backend)), posts_(std::make_unique<PostQueue>()) {
   if (!backend_) throw std::invalid_argument("ae::Loop: no backend");
   signal_hub_init_process();
+  fork_watch_init();
+  fork_generation_ = fork_generation();
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw errno_error("ae::Loop: epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -124,6 +126,9 @@ void LoopCore::close(LoopCore* core) noexcept {
 LoopCore::~LoopCore() = default;
 
 void LoopCore::shutdown() noexcept {
+  // A child destroying a loop it inherited (exit() destroys the thread's default loop) would
+  // otherwise take the parent's fds out of the parent's epoll sets.
+  after_fork_if_forked();
   // No backend calls from here on: unlinking below would otherwise re-arm it.
   bool was_attached = std::exchange(attached_, false);
   orphan_all();
@@ -305,6 +310,7 @@ void LoopCore::stop_io(IoNode* n) noexcept {
   if (!n->active) return;
   FdEntry& e = fds_[static_cast<std::size_t>(n->fd)];
   (n->write ? e.writers : e.readers).remove(n);
+  after_fork_if_forked();  // a forked child's DEL must not reach its parent's epoll set
   if (e.readers.empty() && e.writers.empty() && e.registered != 0) {
     // The kernel forgets the fd now rather than at the next dispatch: its owner may close it as
     // soon as this returns, and the number may then be reused (by this thread or another) before
@@ -509,6 +515,7 @@ void LoopCore::collect_timers() {
 // ---- Signals ------------------------------------------------------------------------------------
 
 void LoopCore::watch_signal(int signum) {
+  after_fork_if_forked();
   if (signal_slot_ < 0) {
     signal_slot_ = signal_hub_attach(&signal_fd_);
     epoll_event ev{};
@@ -778,6 +785,7 @@ void LoopCore::invoke_observed(WatcherNode* n, const DebugHooks& hooks) {
 }
 
 void LoopCore::dispatch() {
+  after_fork_if_forked();
   ++dispatch_depth_;
   dispatch_requested_ = false;
   struct Rearm {
@@ -818,6 +826,7 @@ bool LoopCore::has_immediate_work() const noexcept {
 
 void LoopCore::rearm() noexcept {
   if (!attached_) return;
+  after_fork_if_forked();  // every backend call but run_once() and detach() comes through here
   try {
     if (!referenced()) {
       backend_->disarm_poll();
@@ -838,6 +847,70 @@ void LoopCore::rearm() noexcept {
   } catch (const std::exception& e) {
     core_log(LogLevel::kCritical, "ae::core", std::string("backend could not re-arm: ") + e.what());
   }
+}
+
+// ---- Fork ---------------------------------------------------------------------------------------
+
+namespace {
+
+// Puts a new kernel object (`fresh`, an fd or -1 when making it failed) under the number `fd`.
+bool replace_fd(int fd, int fresh) noexcept {
+  if (fresh < 0) return false;
+  bool ok = ::dup3(fresh, fd, O_CLOEXEC) == fd;
+  ::close(fresh);
+  return ok;
+}
+
+}  // namespace
+
+void LoopCore::after_fork() noexcept {
+  fork_generation_ = fork_generation();
+  // The same numbers, new objects: the backend's poll on epoll_fd_ and whatever else holds the
+  // numbers need no telling, and the child's copies of the parent's objects are closed.
+  if (!replace_fd(epoll_fd_, ::epoll_create1(EPOLL_CLOEXEC)) ||
+      !replace_fd(wake_fd_, ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))) {
+    core_log(
+        LogLevel::kCritical, "ae::core",
+        std::string("a loop could not make its own epoll set after fork: ") + std::strerror(errno));
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  if (signal_slot_ >= 0) {  // the signal hub gave the slot a new eventfd at the fork
+    ev.data.u64 = kSignalTag;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
+  }
+  // Every watched fd goes into the new set on the next dispatch.
+  for (std::size_t fd = 0; fd < fds_.size(); ++fd) {
+    FdEntry& e = fds_[fd];
+    e.registered = 0;
+    if (!e.always_ready && (!e.readers.empty() || !e.writers.empty())) {
+      fd_changed(static_cast<int>(fd));
+    }
+  }
+  // Another thread may have held the post queue's lock at the fork; that thread does not exist
+  // in the child, so the lock would never be released.
+  if (posts_->mutex.try_lock()) {
+    posts_->woken = false;
+    posts_->mutex.unlock();
+  } else {
+    (void)posts_.release();  // a locked mutex may not be destroyed
+    posts_ = std::make_unique<PostQueue>();
+  }
+  posts_waiting_.store(false, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(posts_->mutex);
+    if (!posts_->items.empty()) {
+      posts_waiting_.store(true, std::memory_order_relaxed);
+      posts_->woken = true;
+      std::uint64_t one = 1;
+      ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+      (void)ignored;
+    }
+  }
+  if (!children_.empty()) child_registry_add_loop(this);  // the registry forgot every loop
+  if (attached_) backend_->after_fork();
 }
 
 // ---- Running ------------------------------------------------------------------------------------

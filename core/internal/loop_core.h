@@ -1,8 +1,9 @@
 // LoopCore: the watcher bookkeeping shared by every backend. Private to //core.
 //
 // One epoll set holds every fd that io watchers watch, plus an eventfd for cross-thread posts and
-// (while signal or child watchers exist) the signal hub's eventfd. The backend only waits for
-// that epoll fd and for the earliest timer deadline, then calls dispatch(), which:
+// (while signal or child watchers exist) the signal hub's eventfd. In a forked child, a loop made
+// before the fork gives itself new ones before it next touches them (after_fork()). The backend
+// only waits for that epoll fd and for the earliest timer deadline, then calls dispatch(), which:
 //   1. refreshes the cached clocks and applies fd interest changes (coalesced per iteration);
 //   2. polls the epoll set without blocking and queues the ready watchers (writers first, then
 //      readers, as AnyEvent::Loop does), handles posts, signals and child exits;
@@ -25,6 +26,7 @@
 
 #include "core/backend.h"
 #include "core/debug_hook.h"
+#include "core/internal/fork_watch.h"
 #include "core/internal/node_pool.h"
 #include "core/internal/timer_heap.h"
 #include "core/internal/watcher_node.h"
@@ -140,6 +142,14 @@ class LoopCore final : public BackendHost {
   void watch_signal(int signum);
   void unwatch_signal(int signum) noexcept;
 
+  // In a forked child, before this loop (made before the fork) touches a kernel object: makes
+  // new ones under the same fd numbers and has the backend do the same for the foreign loop, so
+  // that nothing the child does reaches its parent's (core/internal/fork_watch.h).
+  void after_fork_if_forked() noexcept {
+    if (fork_generation_ != fork_generation()) after_fork();
+  }
+  void after_fork() noexcept;
+
   void child_reap();
   void child_deliver(pid_t pid, int status, bool reaped_here);
   bool child_watched_here(pid_t pid) const noexcept;
@@ -214,6 +224,8 @@ class LoopCore final : public BackendHost {
 
   std::unique_ptr<PostQueue> posts_;
   std::atomic<bool> posts_waiting_{false};
+
+  unsigned fork_generation_ = 0;  // fork_generation() when the kernel objects were made
 
   MonoNs mono_now_ = 0;
   double wall_now_ = 0;

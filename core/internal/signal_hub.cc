@@ -1,5 +1,6 @@
 #include "core/internal/signal_hub.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -134,6 +135,23 @@ void signal_hub_init_process() noexcept {
       ::sigaction(SIGCHLD, &sa, nullptr);
     }
   });
+}
+
+void signal_hub_fork_prepare() noexcept { g_mutex.lock(); }
+
+void signal_hub_fork_parent() noexcept { g_mutex.unlock(); }
+
+void signal_hub_fork_child() noexcept {
+  for (Slot& s : g_slots) {
+    s.pending.store(0);
+    int old = s.event_fd.load();
+    if (old < 0) continue;
+    int fresh = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fresh < 0) continue;  // out of fds: the slot goes on sharing its parent's
+    ::dup3(fresh, old, O_CLOEXEC);
+    ::close(fresh);
+  }
+  g_mutex.unlock();
 }
 
 }  // namespace ae::core_internal

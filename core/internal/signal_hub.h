@@ -35,4 +35,11 @@ std::uint64_t signal_hub_take(int slot) noexcept;
 // and SIGCHLD is reset from SIG_IGN to the default (otherwise exit statuses are lost).
 void signal_hub_init_process() noexcept;
 
+// The fork handlers (core/internal/fork_watch.h): the hub's lock is held across fork(); in the
+// child, every slot gets a new eventfd under its old number (a signal in the child must not wake
+// the parent's loop, nor a read in the child take the parent's wakeup), and no signal is pending.
+void signal_hub_fork_prepare() noexcept;
+void signal_hub_fork_parent() noexcept;
+void signal_hub_fork_child() noexcept;
+
 }  // namespace ae::core_internal

@@ -5,9 +5,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <exception>
 #include <optional>
+#include <string>
 #include <utility>
 
+#include "core/log_hook.h"
 #include "core/loop.h"
 
 namespace ae {
@@ -148,6 +151,15 @@ class AsioBackend final : public Backend {
       io.run_one();
     } else {
       io.poll_one();
+    }
+  }
+
+  void after_fork() noexcept override {
+    try {
+      state_->io.notify_fork(asio::execution_context::fork_child);
+    } catch (const std::exception& e) {
+      core_log(LogLevel::kCritical, "ae::core",
+               std::string("io_context::notify_fork failed in a forked child: ") + e.what());
     }
   }
 

@@ -131,6 +131,13 @@ class UvBackend final : public Backend {
     if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
   }
 
+  void after_fork() noexcept override {
+    if (int rc = uv_loop_fork(loop_); rc != 0) {
+      core_log(LogLevel::kCritical, "ae::core",
+               std::string("uv_loop_fork failed in a forked child: ") + uv_strerror(rc));
+    }
+  }
+
   void detach() noexcept override {
     if (host_ == nullptr) return;
     host_ = nullptr;
