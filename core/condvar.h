@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/function.h"
+#include "core/internal/suspended_coroutines.h"
 #include "core/log_hook.h"
 #include "core/loop.h"
 
@@ -159,15 +160,35 @@ class CondVar {
     }
   }
 
-  // co_await cv: suspends until the variable is ready, then yields recv()'s result.
+  // co_await cv: suspends until the variable is ready, then yields recv()'s result. The
+  // coroutine resumes on the loop it suspended on, after the callback that sent returns. When
+  // that loop is destroyed first (nobody sent, or the resumption was still waiting), the
+  // coroutine is destroyed instead and never resumes (core/task.h).
   auto operator co_await() const noexcept {
-    struct Awaiter {
-      std::shared_ptr<State> state;
+    struct Awaiter : core_internal::SuspendedAwait {
+      explicit Awaiter(std::shared_ptr<State> s) noexcept : state(std::move(s)) {}
+      // Destroyed while suspended: the loop is destroying the coroutine.
+      ~Awaiter() { std::erase(state->awaiters, this); }
       bool await_ready() const noexcept { return state->ready; }
-      void await_suspend(std::coroutine_handle<> h) { state->awaiters.push_back(h); }
-      value_type await_resume() { return CondVar(state).result(); }
+      void await_suspend(std::coroutine_handle<> h) {
+        Loop& current = Loop::current();
+        auto& suspended = current.service<core_internal::SuspendedCoroutines>();
+        state->awaiters.push_back(this);
+        handle = h;
+        loop = &current;
+        suspended.link(*this);
+      }
+      value_type await_resume() {
+        if (auto* suspended = loop != nullptr
+                                  ? loop->find_service<core_internal::SuspendedCoroutines>()
+                                  : nullptr) {
+          suspended->unlink(*this);
+        }
+        return CondVar(state).result();
+      }
+      std::shared_ptr<State> state;
     };
-    return Awaiter{state_};
+    return Awaiter(state_);
   }
 
  private:
@@ -179,7 +200,7 @@ class CondVar {
     long counter = 0;
     Function<void(CondVar&)> cb;
     Function<void(CondVar&)> group;
-    std::vector<std::coroutine_handle<>> awaiters;
+    std::vector<core_internal::SuspendedAwait*> awaiters;  // coroutines in co_await
 
     ~State() {
       if (error && !error_observed) core_internal::report_unobserved_croak(error);
@@ -190,11 +211,9 @@ class CondVar {
 
   void fire() {
     state_->ready = true;
-    if (!state_->awaiters.empty()) {
-      Loop& loop = Loop::current();
-      for (std::coroutine_handle<> h : std::exchange(state_->awaiters, {})) {
-        loop.postpone([h] { h.resume(); });
-      }
+    // Each coroutine resumes on its own loop, which destroys it instead if it goes first.
+    for (core_internal::SuspendedAwait* a : std::exchange(state_->awaiters, {})) {
+      a->loop->postpone([h = a->handle] { h.resume(); });
     }
     if (state_->cb) run_cb();
   }

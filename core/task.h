@@ -6,6 +6,13 @@
 // or set a cb(); an exception escaping the coroutine croaks it. Dropping the Task object does not
 // stop the coroutine; the coroutine frees itself when it finishes.
 //
+// Lifetime: while suspended in `co_await`, a coroutine belongs to the loop it suspended on. When
+// that loop is destroyed before the coroutine resumed (the CondVar it awaits was dropped unsent,
+// or its resumption was still postponed), the loop destroys the coroutine: its locals' destructors
+// run (while the loop's services still exist), it never resumes, and its Task's CondVar is never
+// sent. Destroying rather than resuming with an error: no code of the coroutine runs while its
+// loop is going, and nothing is leaked.
+//
 // Example:
 //   ae::Task<int> add_later(int a, int b) {
 //     ae::CondVar<> tick;
