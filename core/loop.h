@@ -83,6 +83,9 @@ class Loop {
 
   // Watches `fd` in direction `dir`.
   // Errors: std::invalid_argument for a negative fd; std::system_error(EBADF) for a closed fd.
+  // Lifetime: stop or destroy the watcher before closing `fd`. A close under a live watcher is
+  // misuse that is not detected (docs/core-design.md, "Bad input"): the watcher then never fires
+  // (and keeps run() from returning), or, while a dup keeps the file open, fires every iteration.
   Io io(int fd, IoDir dir, Function<void()> cb,
         std::source_location where = std::source_location::current());
 
@@ -118,7 +121,9 @@ class Loop {
   // Reports the exit of child `pid` once, or with pid 0 the exit of every child. A child that
   // exited before the watcher existed is reported too. Statuses of children ae reaped while no
   // watcher wanted them (only a pid-0 watcher reaps children it was not asked about) are kept, up
-  // to 4096, for a watcher created later.
+  // to 4096, for a watcher created later; never for a watcher of a pid that is a child of this
+  // process when the watcher is made (the kernel gave the pid to a new child): it waits for that
+  // child's own exit. A pid-0 callback that throws loses no status: the rest come next iteration.
   // Errors: std::invalid_argument for pid < 0; std::system_error(ECHILD) when `pid` is not a
   // child of this process and its status is not kept.
   Child child(pid_t pid, Function<void(pid_t pid, int status)> cb,

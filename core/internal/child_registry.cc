@@ -31,6 +31,8 @@ void child_registry_remove_loop(LoopCore* loop) noexcept {
 
 void child_registry_keep(pid_t pid, int status, LoopCore* reaper) {
   std::lock_guard lock(g_mutex);
+  // A status kept for the same pid is an earlier process's: the kernel reused the pid since.
+  std::erase_if(g_kept, [pid](const auto& kept) { return kept.first == pid; });
   if (g_kept.size() >= kMaxKept) g_kept.pop_front();
   g_kept.emplace_back(pid, status);
   for (LoopCore* loop : g_loops) {

@@ -18,7 +18,8 @@ class LoopCore;
 void child_registry_add_loop(LoopCore* loop);
 void child_registry_remove_loop(LoopCore* loop) noexcept;
 
-// Keeps `status` for `pid` (the oldest is dropped beyond 4096) and tells the other loops.
+// Keeps `status` for `pid`, replacing an earlier one of the same pid (the oldest is dropped
+// beyond 4096), and tells the other loops.
 void child_registry_keep(pid_t pid, int status, LoopCore* reaper);
 
 // Removes and returns the kept status of `pid`, if any.

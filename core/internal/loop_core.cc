@@ -77,10 +77,17 @@ void ChildNode::invoke() {
       }
     }
   } trim{this, &i};
-  while (i < inbox.size()) {
-    auto [pid, status] = inbox[i++];
-    cb(pid, status);
-    if (released) return;
+  try {
+    while (i < inbox.size()) {
+      auto [pid, status] = inbox[i++];
+      cb(pid, status);
+      if (released) return;
+    }
+  } catch (...) {
+    // The statuses after the one whose callback threw go out on the next iteration, as every
+    // other callback gathered for this one does.
+    if (!released && i < inbox.size()) loop->requeue(this);
+    throw;
   }
 }
 
@@ -109,11 +116,18 @@ LoopCore::LoopCore(std::unique_ptr<Backend> backend)
     ::close(epoll_fd_);
     throw std::system_error(e, std::generic_category(), "ae::Loop: epoll_ctl");
   }
-  events_.resize(kMinEvents);
-  signals_.resize(kMaxSignal + 1);
-  signal_refs_.resize(kMaxSignal + 1);
-  update_time();
-  backend_->attach(*this, epoll_fd_);
+  try {
+    events_.resize(kMinEvents);
+    signals_.resize(kMaxSignal + 1);
+    signal_refs_.resize(kMaxSignal + 1);
+    update_time();
+    backend_->attach(*this, epoll_fd_);
+  } catch (...) {
+    backend_.reset();  // a backend that failed to attach lets go of the fd before it is closed
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+    throw;
+  }
   attached_ = true;
 }
 
@@ -543,7 +557,13 @@ SignalNode* LoopCore::make_signal(int signum, Function<void()>&& cb) {
   }
   if (!cb) throw std::invalid_argument("ae::signal: empty callback");
   watch_signal(signum);
-  auto* n = new_node<SignalNode>(signum, std::move(cb));
+  SignalNode* n;
+  try {
+    n = new_node<SignalNode>(signum, std::move(cb));
+  } catch (...) {
+    unwatch_signal(signum);  // no handler stays installed for a watcher that never was
+    throw;
+  }
   signals_[signum].push_back(n);
   activate(n);
   rearm_later();
@@ -566,27 +586,37 @@ ChildNode* LoopCore::make_child(pid_t pid, Function<void(pid_t, int)>&& cb) {
   if (!cb) throw std::invalid_argument("ae::child: empty callback");
   std::optional<int> kept;
   if (pid > 0) {
-    // A status kept from an earlier reap counts; otherwise the pid must be our child (waitpid
-    // with WNOHANG and without reaping tells: it fails with ECHILD for strangers).
-    kept = child_registry_take(pid);
-    if (!kept) {
-      siginfo_t info{};
-      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
-        // It may have been reaped and kept by another loop just now.
-        kept = child_registry_take(pid);
-        if (!kept) {
-          throw std::system_error(
-              errno, std::generic_category(),
-              "ae::child: pid " + std::to_string(pid) + " is not a child of this process");
-        }
+    // The pid must be our child (waitid without reaping tells: it fails with ECHILD for
+    // strangers and for children reaped already), or have a status kept from an earlier reap.
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+      // A child now, running or not yet reaped: a status kept for its pid is an earlier
+      // process's, whose pid the kernel has given to this one since. It must not win.
+      child_registry_take(pid);
+    } else {
+      int error = errno;
+      kept = child_registry_take(pid);  // reaped and kept (perhaps by another loop just now)
+      if (!kept) {
+        throw std::system_error(
+            error, std::generic_category(),
+            "ae::child: pid " + std::to_string(pid) + " is not a child of this process");
       }
     }
   }
-  if (children_.empty()) {
-    watch_signal(SIGCHLD);
-    child_registry_add_loop(this);
+  // A watcher that could not be made leaves no SIGCHLD handler and no registration behind.
+  bool first = children_.empty();
+  if (first) watch_signal(SIGCHLD);
+  ChildNode* n;
+  try {
+    if (first) child_registry_add_loop(this);
+    n = new_node<ChildNode>(pid, std::move(cb));
+  } catch (...) {
+    if (first) {
+      child_registry_remove_loop(this);
+      unwatch_signal(SIGCHLD);
+    }
+    throw;
   }
-  auto* n = new_node<ChildNode>(pid, std::move(cb));
   children_.push_back(n);
   if (pid == 0) ++any_child_watchers_;
   activate(n);

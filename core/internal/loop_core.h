@@ -57,6 +57,9 @@ class LoopCore final : public BackendHost {
   ChildNode* make_child(pid_t pid, Function<void(pid_t, int)>&& cb);
   IdleNode* make_idle(Function<void()>&& cb);
 
+  // Queues `n` again: a child watcher whose callback threw has statuses left to deliver.
+  void requeue(WatcherNode* n) { queue(n); }
+
   // The handle of `n` is gone: unlinks it and frees it now or after its running callback.
   static void release(WatcherNode* n) noexcept;
   // Destroys `n` and returns its memory (and frees a dead core with its last node).

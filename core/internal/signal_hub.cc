@@ -103,7 +103,14 @@ void signal_hub_unwatch(int slot, int signum) noexcept {
   Slot& s = g_slots[slot];
   if ((s.interest.load() & bit(signum)) == 0) return;
   s.interest.fetch_and(~bit(signum));
-  if (--g_refs[signum] == 0) ::sigaction(signum, &g_saved[signum], nullptr);
+  if (--g_refs[signum] == 0) {
+    // Restore only over the hub's own handler: one the program installed since is its decision.
+    struct sigaction current {};
+    if (::sigaction(signum, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) == 0 &&
+        current.sa_handler == &on_signal) {
+      ::sigaction(signum, &g_saved[signum], nullptr);
+    }
+  }
 }
 
 std::uint64_t signal_hub_take(int slot) noexcept {

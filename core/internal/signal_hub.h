@@ -22,7 +22,8 @@ int signal_hub_attach(int* event_fd);
 void signal_hub_detach(int slot) noexcept;
 
 // Adds / removes `slot`'s interest in `signum`; the first interest installs the handler, the
-// last one restores the disposition found before. watch throws std::system_error when
+// last one restores the disposition found before (unless the program has installed a handler of
+// its own since: that one stays). watch throws std::system_error when
 // sigaction fails.
 void signal_hub_watch(int slot, int signum);
 void signal_hub_unwatch(int slot, int signum) noexcept;

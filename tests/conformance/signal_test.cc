@@ -108,6 +108,24 @@ TEST_P(SignalTest, SigpipeDoesNotKillTheProgram) {
   ::close(fds[1]);
 }
 
+void program_handler(int) {}
+
+TEST_P(SignalTest, AHandlerTheProgramInstalledLaterStaysWhenTheLastWatcherGoes) {
+  struct sigaction before {};
+  ASSERT_EQ(::sigaction(SIGUSR2, nullptr, &before), 0);
+  {
+    Signal s = signal(SIGUSR2, [] {});
+    struct sigaction mine {};
+    mine.sa_handler = &program_handler;
+    sigemptyset(&mine.sa_mask);
+    ASSERT_EQ(::sigaction(SIGUSR2, &mine, nullptr), 0);
+  }  // the last watcher goes: the program's handler is its decision, and stays
+  struct sigaction now {};
+  ASSERT_EQ(::sigaction(SIGUSR2, nullptr, &now), 0);
+  EXPECT_EQ(now.sa_handler, &program_handler);
+  ::sigaction(SIGUSR2, &before, nullptr);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, SignalTest, ::testing::ValuesIn(all_backends()),
                          backend_name);
 

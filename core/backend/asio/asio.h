@@ -14,6 +14,15 @@
 //   io.run();                                 // runs both
 //
 // Exceptions thrown by ae callbacks propagate out of io_context::run() (Asio's own rule).
+//
+// Thread safety: an ae::Loop is single-threaded (core/loop.h), and ae's handlers run on whichever
+// thread runs the io_context. So a borrowed io_context is run by one thread only, the loop's:
+// run from several threads (a pool calling io.run()), ae's dispatch would race with itself and
+// with the loop's users. ae does not detect it. A program with an io_context pool gives ae an
+// io_context of its own (or a loop per thread, each on its own io_context).
+//
+// Fork: in a forked child, ae calls io_context::notify_fork(fork_child) on the loop's
+// io_context, owned or borrowed, before the child first uses the inherited loop (core/backend.h).
 #pragma once
 
 #include <memory>

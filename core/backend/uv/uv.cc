@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,7 +21,15 @@ class UvBackend final : public Backend {
  public:
   UvBackend(uv_loop_t* loop, bool owned) : loop_(loop), owned_(owned) {}
 
-  ~UvBackend() override { detach(); }
+  ~UvBackend() override {
+    detach();
+    if (owned_) {
+      // Let the close callbacks run, then free the loop.
+      uv_run(loop_, UV_RUN_NOWAIT);
+      uv_loop_close(loop_);
+      delete loop_;
+    }
+  }
 
   std::string_view name() const noexcept override { return "uv"; }
   bool borrowed() const noexcept override { return !owned_; }
@@ -29,16 +38,25 @@ class UvBackend final : public Backend {
   uv_loop_t* loop() const noexcept { return loop_; }
 
   void attach(BackendHost& host, int poll_fd) override {
-    host_ = &host;
-    poll_fd_ = poll_fd;
-    poll_ = new uv_poll_t;
-    timer_ = new uv_timer_t;
-    idle_ = new uv_idle_t;
-    int rc = uv_poll_init(loop_, poll_, poll_fd);
-    if (rc == 0) rc = uv_timer_init(loop_, timer_);
-    if (rc == 0) rc = uv_idle_init(loop_, idle_);
-    if (rc != 0) throw std::runtime_error(std::string("ae: libuv: ") + uv_strerror(rc));
+    // Only handles libuv initialised may be closed, and a failed attach leaves none behind.
+    auto poll = std::make_unique<uv_poll_t>();
+    auto timer = std::make_unique<uv_timer_t>();
+    auto idle = std::make_unique<uv_idle_t>();
+    int rc = uv_poll_init(loop_, poll.get(), poll_fd);
+    if (rc != 0) throw std::runtime_error(std::string("ae: uv_poll_init: ") + uv_strerror(rc));
+    if (rc = uv_timer_init(loop_, timer.get()); rc == 0) {
+      if (rc = uv_idle_init(loop_, idle.get()); rc != 0) close_handle(timer.release());
+    }
+    if (rc != 0) {
+      close_handle(poll.release());
+      throw std::runtime_error(std::string("ae: libuv: ") + uv_strerror(rc));
+    }
+    poll_ = poll.release();
+    timer_ = timer.release();
+    idle_ = idle.release();
     poll_->data = timer_->data = idle_->data = this;
+    poll_fd_ = poll_fd;
+    host_ = &host;
   }
 
   void arm_poll() override {
@@ -141,24 +159,20 @@ class UvBackend final : public Backend {
   void detach() noexcept override {
     if (host_ == nullptr) return;
     host_ = nullptr;
-    auto close = [](auto* handle) {
-      uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) {
-        delete reinterpret_cast<std::remove_pointer_t<decltype(handle)>*>(h);
-      });
-    };
-    close(poll_);
-    close(timer_);
-    close(idle_);
-    if (owned_) {
-      // Let the close callbacks run, then free the loop.
-      uv_run(loop_, UV_RUN_NOWAIT);
-      uv_loop_close(loop_);
-      delete loop_;
-    }
+    close_handle(poll_);
+    close_handle(timer_);
+    close_handle(idle_);
     if (pending_) report(pending_);
   }
 
  private:
+  // Closes an initialised handle; its memory goes in the close callback (the loop's next round).
+  template <class Handle>
+  static void close_handle(Handle* handle) noexcept {
+    uv_close(reinterpret_cast<uv_handle_t*>(handle),
+             [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
+  }
+
   // libuv is C: exceptions must not unwind through uv_run(). Keep it and stop the loop.
   void dispatch() noexcept {
     if (host_ == nullptr) return;

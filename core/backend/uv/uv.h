@@ -16,6 +16,15 @@
 // run_once() and CondVar::recv() rethrow it. A program that runs a borrowed loop with its own
 // uv_run() gets it from ae::uv_rethrow_pending(loop) after uv_run() returns (it is also
 // reported through the log hook).
+//
+// Nesting: libuv does not support uv_run() inside a uv callback. CondVar::recv() and wait_for(),
+// Loop::run() and run_once() work inside ae's own callbacks (ae then waits on its own epoll fd
+// without uv_run()), but must not be called from the program's own uv callbacks on a borrowed
+// loop: there they would re-enter uv_run(). ae cannot tell those callbacks apart, and does not
+// detect it; such a callback hands the work to an ae callback (ae::postpone) or sets cb() instead.
+//
+// Fork: in a forked child, ae calls uv_loop_fork() on the loop's uv_loop_t, owned or borrowed,
+// before the child first uses the inherited loop (core/backend.h).
 #pragma once
 
 #include <memory>
