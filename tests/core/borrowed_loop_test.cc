@@ -29,6 +29,7 @@ TEST(BorrowedAsioTest, AeAndAsioTimersInterleaveInOneRun) {
   Loop::Scope scope(loop);
   EXPECT_EQ(asio_context(loop), &io);
   std::vector<std::string> order;
+  loop.now_update();  // ae measures from its cached time, Asio from the clock: both from now
   boost::asio::steady_timer a(io, 10ms), c(io, 30ms);
   a.async_wait([&](auto) { order.push_back("asio 10ms"); });
   c.async_wait([&](auto) { order.push_back("asio 30ms"); });
@@ -87,6 +88,10 @@ TEST(BorrowedUvTest, AeAndUvTimersInterleaveInOneRun) {
       const char* name;
     };
     Native a{{}, &order, "uv 10ms"}, c{{}, &order, "uv 30ms"};
+    // Each side measures from its own cached time; both are taken now, not when each loop was
+    // made (a busy machine may put more than 10 ms between the two).
+    uv_update_time(&uv);
+    loop.now_update();
     for (auto [n, ms] : {std::pair{&a, 10}, std::pair{&c, 30}}) {
       uv_timer_init(&uv, &n->handle);
       n->handle.data = n;
