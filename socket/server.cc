@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -80,6 +81,7 @@ Result<std::shared_ptr<Listener>> listen_on(std::string_view host_text, std::str
       return errno_error(errno, std::string(who) + ": setsockopt SO_REUSEPORT");
     }
   }
+  if (options.before_bind) options.before_bind(fd.get());
   if (::bind(fd.get(), address.get(), address.size()) < 0) {
     return errno_error(errno, std::string(who) + ": bind " + address.to_string());
   }
@@ -93,7 +95,7 @@ Result<std::shared_ptr<Listener>> listen_on(std::string_view host_text, std::str
   // From here on the listener owns the socket: a failure below closes it and unlinks the path.
   auto listener = std::make_shared<Listener>(std::move(fd), local, std::move(unix_path));
   int backlog = prepare ? prepare(listener->fd(), format_host(local), local.port()) : 0;
-  if (backlog <= 0) backlog = 128;
+  if (backlog <= 0) backlog = kDefaultListenBacklog;
   if (::listen(listener->fd(), backlog) < 0) {
     return errno_error(errno, std::string(who) + ": listen " + local.to_string());
   }
@@ -154,7 +156,8 @@ Result<TcpServer> tcp_server(std::string_view host, std::string_view service, Ac
   Result<std::shared_ptr<Listener>> listener =
       listen_on(host, service, prepare, "tcp_server", options);
   if (!listener) return listener.error();
-  (*listener)->start_accepting(std::move(accept));
+  (*listener)->start_accepting(std::move(accept),
+                               std::max<std::size_t>(options.max_accepts_per_wakeup, 1));
   return TcpServer(std::move(*listener));
 }
 

@@ -16,6 +16,9 @@
 //   std::printf("listening on port %u\n", server->port());
 #pragma once
 
+#include <sys/socket.h>
+
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,16 +39,36 @@ class Listener;
 // server shows as "127.0.0.1"), "unix/" for unix-domain sockets (port 0).
 using AcceptCallback = Function<void(int fd, const std::string& host, std::uint16_t port)>;
 
+// The listen(2) backlog when prepare returns 0 (or there is no prepare): SOMAXCONN, the most the
+// kernel takes (it caps larger values at net.core.somaxconn). AnyEvent's 128 is too short for a
+// burst: of 10 000 clients connecting at once, clients the kernel had already told "connected"
+// were still waiting for accept(2) a second later, or had their handshakes dropped and retried.
+inline constexpr int kDefaultListenBacklog = SOMAXCONN;
+
 // prepare(fd, host, port): runs once, inside tcp_server/tcp_bind, after bind(2) and before
 // listen(2), with the bound address (so port 0 shows the port the kernel picked); returns the
-// listen backlog, 0 for the default of 128.
+// listen backlog, 0 for kDefaultListenBacklog. (Options that must be set before bind(2), such as
+// SO_REUSEPORT, go in ServerSocketOptions.)
 using ServerPrepareCallback = Function<int(int fd, const std::string& host, std::uint16_t port)>;
+
+// before_bind(fd): runs once, inside tcp_server, with the new socket before bind(2) (after
+// SO_REUSEADDR and SO_REUSEPORT), for socket options that only take effect then (SO_REUSEPORT
+// with a BPF program, IP_FREEBIND, IPV6_V6ONLY, SO_RCVBUF for the window scale, ...). Errors of
+// the calls it makes are its own to handle.
+using ServerBeforeBindCallback = Function<void(int fd)>;
 
 // Socket options for tcp_server beyond AnyEvent's.
 struct ServerSocketOptions {
   // SO_REUSEPORT, set before bind(2) (TCP only): several sockets, typically one per thread's
   // loop, may listen on the same address, and the kernel spreads new connections over them.
   bool reuse_port = false;
+  // At most this many connections are accepted per readiness of the listening socket (at least
+  // one); the rest wait in the listen queue for the next loop iteration, so that a flood of
+  // connects cannot keep the loop from its other watchers (and the connections already accepted
+  // from being served). Large enough that a burst is taken in few iterations.
+  std::size_t max_accepts_per_wakeup = 64;
+  // See ServerBeforeBindCallback; nullptr: nothing.
+  ServerBeforeBindCallback before_bind{};
 };
 
 // A listening socket with one owner. Destroying it (or close()) stops accepting, closes the
@@ -91,7 +114,9 @@ class TcpServer {
 
 // AnyEvent::Socket::tcp_server: binds `host`:`service` (SO_REUSEADDR for TCP; a unix-domain path
 // is unlinked first), calls `prepare`, listens, and then calls `accept` for every connection, on
-// the current loop, never inside this call. Each readiness accepts every pending connection.
+// the current loop, never inside this call. Each readiness accepts the pending connections up to
+// ServerSocketOptions::max_accepts_per_wakeup (64 by default); the rest are accepted in the next
+// loop iterations.
 // When accept(2) fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the
 // server reports it through ae::core_log (error, context "ae::socket") and pauses accepting for
 // 100 ms at a time, so that waiting clients stay in the listen queue instead of the loop spinning,
@@ -105,7 +130,8 @@ class TcpServer {
 Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
                              ServerPrepareCallback prepare = nullptr);
 
-// tcp_server with `options` applied to the listening socket before it is bound.
+// tcp_server with `options` applied to the listening socket: before_bind and reuse_port before it
+// is bound, max_accepts_per_wakeup while accepting.
 Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
                              ServerPrepareCallback prepare, const ServerSocketOptions& options);
 

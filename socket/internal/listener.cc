@@ -57,8 +57,9 @@ Listener::Listener(UniqueFd fd, SocketAddress local, std::string unix_path)
 
 Listener::~Listener() { close(); }
 
-void Listener::start_accepting(AcceptCallback accept) {
+void Listener::start_accepting(AcceptCallback accept, std::size_t per_wakeup) {
   accept_ = std::move(accept);
+  per_wakeup_ = per_wakeup;
   readable_ = io(fd_.get(), kRead, [this] { on_readable(); });
 }
 
@@ -76,8 +77,10 @@ void Listener::close() noexcept {
 
 void Listener::on_readable() {
   std::shared_ptr<Listener> keep = shared_from_this();
-  // Every pending connection per readiness, as AnyEvent does; the callback may close us.
-  while (fd_) {
+  // Up to per_wakeup_ pending connections per readiness (AnyEvent takes them all, which lets a
+  // flood starve the loop). The socket stays readable while more wait, so the next iteration
+  // takes the next ones. The callback may close us.
+  for (std::size_t taken = 0; fd_ && taken < per_wakeup_;) {
     SocketAddress peer;
     socklen_t size = peer.capacity();
     int fd = ::accept4(fd_.get(), peer.get(), &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -99,6 +102,7 @@ void Listener::on_readable() {
       core_log(LogLevel::kNote, kLogContext,
                "tcp_server on " + local_.to_string() + ": accepting connections again");
     }
+    ++taken;
     accept_(fd, format_host(peer), peer.port());
   }
 }

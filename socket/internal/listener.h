@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -23,8 +24,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   Listener(UniqueFd fd, SocketAddress local, std::string unix_path);
   ~Listener();
 
-  // Starts accepting into `accept` (from the next loop iteration on).
-  void start_accepting(AcceptCallback accept);
+  // Starts accepting into `accept` (from the next loop iteration on), at most `per_wakeup`
+  // connections per readiness.
+  void start_accepting(AcceptCallback accept, std::size_t per_wakeup);
 
   // Stops accepting, closes the socket and unlinks the unix path. Idempotent; safe from inside
   // the accept callback.
@@ -43,6 +45,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   dev_t unix_dev_ = 0;
   ino_t unix_ino_ = 0;
   AcceptCallback accept_;
+  std::size_t per_wakeup_ = 1;
   Io readable_;
   Timer resume_;
   bool overloaded_ = false;

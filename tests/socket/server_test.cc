@@ -1,15 +1,19 @@
 #include "socket/server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/condvar.h"
@@ -46,6 +50,24 @@ bool listening(int fd) {
   socklen_t len = sizeof on;
   return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on != 0;
 }
+
+// A listening TCP socket's backlog as the kernel keeps it (Linux reports it in TCP_INFO's
+// tcpi_sacked for sockets in LISTEN).
+int listen_backlog(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0) return -1;
+  return static_cast<int>(info.tcpi_sacked);
+}
+
+// The kernel's cap on listen backlogs.
+int somaxconn() {
+  int value = -1;
+  std::ifstream("/proc/sys/net/core/somaxconn") >> value;
+  return value;
+}
+
+const auto close_it = [](int fd, const std::string&, std::uint16_t) { ::close(fd); };
 
 bool exists(const std::string& path) {
   struct stat st {};
@@ -121,6 +143,73 @@ TEST_P(TcpServerTest, AcceptsEveryPendingConnectionPerReadiness) {
   EXPECT_EQ(after_first_wakeup.recv(), 5u);
   for (int fd : accepted) ::close(fd);
   for (int fd : clients) ::close(fd);
+}
+
+TEST_P(TcpServerTest, AcceptsAtMostItsCapPerReadinessAndTheRestInLaterIterations) {
+  std::vector<int> accepted;
+  std::vector<std::size_t> batches;  // connections accepted per readiness
+  std::size_t batch = 0;
+  ae::CondVar<> all_accepted;
+  ae::ServerSocketOptions options;
+  options.max_accepts_per_wakeup = 2;
+  auto server = ae::tcp_server(
+      host(), "0",
+      [&](int fd, const std::string&, std::uint16_t) {
+        if (batch++ == 0) {
+          // Runs once the accept watcher's callback has returned.
+          ae::postpone([&] {
+            batches.push_back(std::exchange(batch, 0));
+            if (accepted.size() == 5) all_accepted.send();
+          });
+        }
+        accepted.push_back(fd);
+      },
+      nullptr, options);
+  ASSERT_TRUE(server) << server.message();
+  std::vector<int> clients;
+  for (int i = 0; i < 5; ++i) clients.push_back(raw_connect(at(server->port())));
+  for (int c : clients) ASSERT_GE(c, 0);
+  ASSERT_TRUE(all_accepted.wait_for(5s));
+  EXPECT_EQ(batches, (std::vector<std::size_t>{2, 2, 1}));
+  for (int fd : accepted) ::close(fd);
+  for (int fd : clients) ::close(fd);
+}
+
+TEST_P(TcpServerTest, ListensWithSomaxconnUnlessPrepareSaysOtherwise) {
+  auto by_default = ae::tcp_server(host(), "0", close_it);
+  ASSERT_TRUE(by_default) << by_default.message();
+  EXPECT_EQ(listen_backlog(by_default->fd()), std::min(SOMAXCONN, somaxconn()));
+  auto zero = ae::tcp_bind(host(), "0", [](int, const std::string&, std::uint16_t) { return 0; });
+  ASSERT_TRUE(zero) << zero.message();
+  EXPECT_EQ(listen_backlog(zero->fd()), std::min(SOMAXCONN, somaxconn()));
+  auto five = ae::tcp_bind(host(), "0", [](int, const std::string&, std::uint16_t) { return 5; });
+  ASSERT_TRUE(five) << five.message();
+  EXPECT_EQ(listen_backlog(five->fd()), 5);
+}
+
+TEST_P(TcpServerTest, BeforeBindRunsOnTheUnboundSocketSoReusePortCanBeSet) {
+  int calls = 0;
+  ae::ServerSocketOptions by_hand;
+  by_hand.before_bind = [&](int fd) {
+    ++calls;
+    EXPECT_EQ(local_of(fd).port(), 0) << "before_bind runs before bind(2)";
+    EXPECT_FALSE(listening(fd));
+    int on = 1;
+    EXPECT_EQ(::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on), 0);
+  };
+  auto first = ae::tcp_server(host(), "0", close_it, nullptr, by_hand);
+  ASSERT_TRUE(first) << first.message();
+  EXPECT_EQ(calls, 1);
+  // A second listener on the same port, with the option instead of the hook: the kernel shares
+  // the port between sockets that both set SO_REUSEPORT before binding.
+  auto second = ae::tcp_server(host(), std::to_string(first->port()), close_it, nullptr,
+                               ae::ServerSocketOptions{.reuse_port = true});
+  ASSERT_TRUE(second) << second.message();
+  EXPECT_EQ(second->port(), first->port());
+  // Without it, the port is taken.
+  auto third = ae::tcp_server(host(), std::to_string(first->port()), close_it);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.code(), std::errc::address_in_use);
 }
 
 TEST_P(TcpServerTest, DestroyingTheServerStopsListening) {
