@@ -180,9 +180,11 @@ std::string parse_endpoint(std::string_view text, std::string_view default_servi
 }
 
 int serve(std::string_view program, const std::string& host, const std::string& service,
-          AcceptCallback accept, const std::function<void()>& on_stop) {
+          AcceptCallback accept, const std::function<void()>& on_stop, int backlog) {
   std::string name(program);
-  Result<TcpServer> listener = tcp_server(host, service, std::move(accept));
+  Result<TcpServer> listener =
+      tcp_server(host, service, std::move(accept),
+                 [backlog](int, const std::string&, std::uint16_t) { return backlog; });
   if (!listener) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), listener.message().c_str());
     return kExitFailure;

@@ -85,9 +85,10 @@ std::string parse_endpoint(std::string_view text, std::string_view default_servi
 // A server's life: tcp_server(host, service, accept), the line "listening on HOST:PORT" on
 // stdout once SIGINT and SIGTERM are watched (so whoever reads the line may stop the server),
 // then the loop until one of those signals. Returns 0 after a signal, kExitFailure (said on
-// stderr) when it cannot listen. `on_stop` runs after the signal, before returning.
+// stderr) when it cannot listen. `on_stop` runs after the signal, before returning. `backlog` is
+// the listen(2) backlog (0: tcp_server's default, SOMAXCONN).
 int serve(std::string_view program, const std::string& host, const std::string& service,
-          AcceptCallback accept, const std::function<void()>& on_stop = nullptr);
+          AcceptCallback accept, const std::function<void()>& on_stop = nullptr, int backlog = 0);
 
 // A number as the user would write it: 0.3, 10, 1e+06.
 std::string format_number(double value);

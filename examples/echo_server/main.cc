@@ -1,7 +1,7 @@
 // echo_server: an echo server for many clients at once, on ae::tcp_server and ae::Handle.
 //
 //   echo_server [--listen HOST:PORT] [--mode line|bytes] [--max-line BYTES]
-//               [--max-clients N] [--idle-timeout SECONDS] [--quiet]
+//               [--max-clients N] [--idle-timeout SECONDS] [--backlog N] [--quiet]
 //
 // Line mode (the default) reads lines ending in "\n" or "\r\n" with the `line` read type and
 // writes each one back with the end-of-line marker it came with. Bytes mode writes back whatever
@@ -9,13 +9,17 @@
 // the last end-of-line when the client closes are not echoed (the log says how many). Either way a
 // client that sends without reading its echoes does not make the server buffer without bound: once
 // more than 256 KiB wait to be written to a client, the server stops reading from it until they
-// drained to 64 KiB (the Handle's high_water_mark; TCP flow control then slows the client down). In line mode a line longer than
-// --max-line closes the connection (rbuf_max), so a client cannot make the server hold a huge
-// line either.
+// drained to 64 KiB (the Handle's high_water_mark; TCP flow control then slows the client down).
+// In line mode a line longer than --max-line closes the connection (rbuf_max), so a client cannot
+// make the server hold a huge line either. --backlog sets how many connections the kernel queues
+// before the server accepts them (tcp_server's SOMAXCONN by default, capped by the kernel at
+// net.core.somaxconn).
 //
 // The first line on stdout is "listening on HOST:PORT" (port 0 picks a free port, and this line
 // says which). Connections and their ends are logged on stderr unless --quiet. SIGINT or SIGTERM
 // stops the server (exit status 0); a bad command line exits with 2, a failure to listen with 1.
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -32,7 +36,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: echo_server [--listen HOST:PORT] [--mode line|bytes] [--max-line BYTES]\n"
-    "                   [--max-clients N] [--idle-timeout SECONDS] [--quiet]\n"
+    "                   [--max-clients N] [--idle-timeout SECONDS] [--backlog N] [--quiet]\n"
     "\n"
     "Echoes what clients send, to any number of clients at once.\n"
     "  --listen HOST:PORT     address to listen on (default 127.0.0.1:0, a free port;\n"
@@ -42,6 +46,8 @@ constexpr const char* kUsage =
     "  --max-line BYTES       longest line accepted in line mode (default 65536)\n"
     "  --max-clients N        connections served at once; more are closed (default 1000)\n"
     "  --idle-timeout SECONDS close a client idle this long (default 300, 0: never)\n"
+    "  --backlog N            connections the kernel queues until they are accepted\n"
+    "                         (default SOMAXCONN; the kernel caps it at net.core.somaxconn)\n"
     "  --quiet                do not log connections on stderr\n"
     "The first line on stdout says where the server listens. SIGINT/SIGTERM stop it.\n";
 
@@ -57,6 +63,7 @@ struct Config {
   std::size_t max_line = 65536;
   std::size_t max_clients = 1000;
   double idle_timeout = 300;
+  std::size_t backlog = 0;  // 0: tcp_server's default
   bool quiet = false;
 };
 
@@ -170,6 +177,7 @@ int main(int argc, char** argv) {
   cli.count({"--max-line"}, &config.max_line);
   cli.count({"--max-clients"}, &config.max_clients);
   cli.number({"--idle-timeout"}, &config.idle_timeout, 0, 1e9);
+  cli.count({"--backlog"}, &config.backlog);
   cli.flag({"-q", "--quiet"}, &config.quiet);
   if (auto status = cli.parse(argc, argv)) return *status;
   if (mode != "line" && mode != "bytes") return cli.usage_error("--mode is line or bytes");
@@ -183,5 +191,6 @@ int main(int argc, char** argv) {
         if (config.quiet) return;
         std::fprintf(stderr, "echo_server: stopping; served %llu connections, %zu still open\n",
                      static_cast<unsigned long long>(server.served()), server.clients());
-      });
+      },
+      static_cast<int>(std::min<std::size_t>(config.backlog, INT_MAX)));
 }

@@ -4,11 +4,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -141,6 +145,30 @@ TEST(EchoServerTest, MoreClientsThanTheLimitAreRefused) {
   TestClient second(server->port());
   EXPECT_TRUE(second.wait_closed());
   EXPECT_TRUE(server->wait_for_err("refused: already serving 1 clients"));
+}
+
+// The backlog the kernel keeps for the listening socket on `port`: ss(8) shows it as the
+// Send-Q of a socket in LISTEN.
+std::optional<long> listen_backlog(std::uint16_t port) {
+  Outcome r = run({"/usr/bin/ss", "-Hltn", "sport = :" + std::to_string(port)});
+  std::istringstream fields(r.out);
+  std::string state;
+  long recv_q = -1, send_q = -1;
+  if (r.exit_code != 0 || !(fields >> state >> recv_q >> send_q) || state != "LISTEN") {
+    return std::nullopt;
+  }
+  return send_q;
+}
+
+TEST(EchoServerTest, BacklogSetsTheListenQueue) {
+  if (::access("/usr/bin/ss", X_OK) != 0) GTEST_SKIP() << "needs ss(8) from iproute2";
+  auto server = Process::start_server("echo_server", {"--backlog", "7"});
+  EXPECT_EQ(listen_backlog(server->port()), 7);
+  auto by_default = Process::start_server("echo_server");
+  long somaxconn = std::stol(read_file("/proc/sys/net/core/somaxconn"));
+  EXPECT_EQ(listen_backlog(by_default->port()), std::min<long>(SOMAXCONN, somaxconn));
+  Outcome bad = run({example("echo_server"), "--backlog", "0"});
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 TEST(EchoServerTest, SigtermStopsItCleanly) {

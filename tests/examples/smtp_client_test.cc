@@ -237,6 +237,18 @@ TEST(SmtpClientTest, ASilentServerTimesOut) {
   EXPECT_TRUE(contains(r.err, "no reply from the server within 0.3")) << r.err;
 }
 
+TEST(SmtpClientTest, WhileTheServerIsSilentItSaysWhatItIsWaitingFor) {
+  SmtpPeer peer;
+  peer.greeting.clear();
+  // A third of --timeout (when under 5 s) between notices.
+  Outcome r = run(smtp_client(peer, {"--timeout", "0.9", "--to", "bob@example.org"}), "x\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(
+      contains(r.err, "still waiting for the greeting from " + peer.address() + " (0.3 s of 0.9)"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "no reply from the server within 0.9")) << r.err;
+}
+
 TEST(SmtpClientTest, AClosedPortIsAConnectError) {
   Outcome r = run({example("smtp_client"), "--server", "127.0.0.1:" + std::to_string(free_port()),
                    "--from", "a@b", "--to", "c@d"},
@@ -259,8 +271,9 @@ TEST(SmtpClientTest, AServerThatNeverAnswersTheConnectTimesOut) {
 TEST(SmtpClientTest, AServerThatIsNotHostPortIsAUsageErrorThatSaysWhy) {
   Outcome r = run({example("smtp_client"), "--server", "a b", "--to", "bob@example.org"}, "x\n");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.err, "bad --server \"a b\": \"b\" is not a port number (1-65535) or a "
-                              "known service name"))
+  EXPECT_TRUE(contains(r.err,
+                       "bad --server \"a b\": \"b\" is not a port number (1-65535) or a "
+                       "known service name"))
       << r.err;
   r = run({example("smtp_client"), "--server", "127.0.0.1:99999", "--to", "bob@example.org"},
           "x\n");
