@@ -1,8 +1,11 @@
 #include "handle/handle.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 
@@ -121,63 +124,65 @@ void Handle::on_stoptls(Callback cb) {
 }
 
 void Handle::timeout(double seconds) {
-  if (impl_) impl_->set_timeout(HandleImpl::kAnyTimeout, seconds);
+  if (impl_) impl_->set_timeout(handle_internal::Timeouts::kAny, seconds);
 }
 void Handle::rtimeout(double seconds) {
-  if (impl_) impl_->set_timeout(HandleImpl::kReadTimeout, seconds);
+  if (impl_) impl_->set_timeout(handle_internal::Timeouts::kRead, seconds);
 }
 void Handle::wtimeout(double seconds) {
-  if (impl_) impl_->set_timeout(HandleImpl::kWriteTimeout, seconds);
+  if (impl_) impl_->set_timeout(handle_internal::Timeouts::kWrite, seconds);
 }
 void Handle::timeout_reset() noexcept {
-  if (impl_) impl_->timeout_reset(HandleImpl::kAnyTimeout);
+  if (impl_) impl_->timeout_reset(handle_internal::Timeouts::kAny);
 }
 void Handle::rtimeout_reset() noexcept {
-  if (impl_) impl_->timeout_reset(HandleImpl::kReadTimeout);
+  if (impl_) impl_->timeout_reset(handle_internal::Timeouts::kRead);
 }
 void Handle::wtimeout_reset() noexcept {
-  if (impl_) impl_->timeout_reset(HandleImpl::kWriteTimeout);
+  if (impl_) impl_->timeout_reset(handle_internal::Timeouts::kWrite);
 }
 
+// Settings without side effects are fields of the options the impl holds; the others go through
+// the impl, which acts on them at once.
 void Handle::rbuf_max(std::optional<std::size_t> bytes) noexcept {
-  if (impl_) impl_->rbuf_max(bytes);
+  if (impl_) impl_->options().rbuf_max = bytes;
 }
 void Handle::wbuf_max(std::optional<std::size_t> bytes) noexcept {
-  if (impl_) impl_->wbuf_max(bytes);
+  if (impl_) impl_->options().wbuf_max = bytes;
 }
 void Handle::autocork(bool on) noexcept {
-  if (impl_) impl_->autocork(on);
+  if (impl_) impl_->options().autocork = on;
 }
 void Handle::no_delay(bool on) noexcept {
-  if (impl_) impl_->no_delay(on);
+  if (impl_) impl_->socket_option(&Options::no_delay, IPPROTO_TCP, TCP_NODELAY, on);
 }
 void Handle::keepalive(bool on) noexcept {
-  if (impl_) impl_->keepalive(on);
+  if (impl_) impl_->socket_option(&Options::keepalive, SOL_SOCKET, SO_KEEPALIVE, on);
 }
 void Handle::oobinline(bool on) noexcept {
-  if (impl_) impl_->oobinline(on);
+  if (impl_) impl_->socket_option(&Options::oobinline, SOL_SOCKET, SO_OOBINLINE, on);
 }
 void Handle::read_size(std::size_t bytes) noexcept {
-  if (impl_) impl_->read_size(bytes);
+  if (impl_) impl_->options().read_size = std::max<std::size_t>(bytes, 1);
 }
-std::size_t Handle::read_size() const noexcept { return impl_ ? impl_->read_size() : 0; }
+std::size_t Handle::read_size() const noexcept { return impl_ ? impl_->options().read_size : 0; }
 void Handle::max_read_size(std::size_t bytes) noexcept {
-  if (impl_) impl_->max_read_size(bytes);
+  if (impl_) impl_->options().max_read_size = bytes;
 }
 void Handle::low_water_mark(std::size_t bytes) noexcept {
-  if (impl_) impl_->low_water_mark(bytes);
+  if (impl_) impl_->options().low_water_mark = bytes;
 }
 void Handle::high_water_mark(std::size_t bytes) {
   if (impl_) impl_->high_water_mark(bytes);
 }
 void Handle::linger(double seconds) noexcept {
-  if (impl_) impl_->linger(seconds);
+  if (impl_) impl_->options().linger = seconds;
 }
 void Handle::close_timeout(double seconds) {
   if (impl_) impl_->close_timeout(seconds);
 }
 void Handle::peername(std::string name) {
-  if (impl_) impl_->peername(std::move(name));
+  if (impl_) impl_->options().peername = std::move(name);
 }
 
 void Handle::push_read(Reader reader) {

@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "core/log_hook.h"
@@ -20,11 +18,6 @@ namespace {
 std::error_code errno_code(int e) { return {e, std::generic_category()}; }
 
 bool would_block(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; }
-
-// A timer may fire a hair before the deadline it was computed from; treat that as due.
-constexpr double kTimerSlack = 1e-4;
-
-const char* const kTimeoutNames[] = {"timeout", "rtimeout", "wtimeout"};
 
 // A buffer keeps the capacity a burst made it grow to only while that capacity is in use: once
 // at most a quarter of it holds live bytes, and it is larger than `keep`, it shrinks to its live
@@ -39,51 +32,19 @@ void give_back_capacity(Buffer& b, std::size_t keep) {
 // busy connection does not free and allocate its buffers on every read.
 constexpr std::size_t kMinKeptCapacity = 256 * 1024;
 
-void check_timeout(double seconds) {
-  if (!(seconds >= 0)) {
-    throw std::invalid_argument("ae::Handle: a timeout must be zero or positive seconds");
-  }
-}
-
 }  // namespace
 
 // ---- construction and lifetime
 // -------------------------------------------------------------------
 
-HandleImpl::HandleImpl(Handle* owner, Handle::Options o) : owner_(owner), loop_(&Loop::current()) {
-  check_timeout(o.timeout);
-  check_timeout(o.rtimeout);
-  check_timeout(o.wtimeout);
-  check_timeout(o.close_timeout);
-  on_prepare_.set(std::move(o.on_prepare));
-  on_connect_.set(std::move(o.on_connect));
-  on_connect_error_.set(std::move(o.on_connect_error));
-  on_error_.set(std::move(o.on_error));
-  on_read_.set(std::move(o.on_read));
-  on_eof_.set(std::move(o.on_eof));
-  on_drain_.set(std::move(o.on_drain));
-  period_[kAnyTimeout] = o.timeout;
-  period_[kReadTimeout] = o.rtimeout;
-  period_[kWriteTimeout] = o.wtimeout;
-  on_timeout_.set(std::move(o.on_timeout));
-  on_rtimeout_.set(std::move(o.on_rtimeout));
-  on_wtimeout_.set(std::move(o.on_wtimeout));
-  rbuf_max_ = o.rbuf_max;
-  wbuf_max_ = o.wbuf_max;
-  autocork_ = o.autocork;
-  no_delay_ = o.no_delay;
-  keepalive_ = o.keepalive;
-  oobinline_ = o.oobinline;
-  read_size_ = std::max<std::size_t>(o.read_size, 1);
-  max_read_size_ = std::max(o.max_read_size, read_size_);
-  low_water_mark_ = o.low_water_mark;
-  high_water_mark_ = o.high_water_mark;
-  linger_ = o.linger;
-  close_timeout_ = o.close_timeout;
-  peername_ = std::move(o.peername);
-  tls_factory_ = std::move(o.tls);
-  on_starttls_.set(std::move(o.on_starttls));
-  on_stoptls_.set(std::move(o.on_stoptls));
+HandleImpl::HandleImpl(Handle* owner, Handle::Options options)
+    : owner_(owner), loop_(&Loop::current()), options_(std::move(options)) {
+  timeouts_.set_period(Timeouts::kAny, options_.timeout);
+  timeouts_.set_period(Timeouts::kRead, options_.rtimeout);
+  timeouts_.set_period(Timeouts::kWrite, options_.wtimeout);
+  timeouts_.set_close_timeout(options_.close_timeout);
+  options_.read_size = std::max<std::size_t>(options_.read_size, 1);
+  options_.max_read_size = std::max(options_.max_read_size, options_.read_size);
 }
 
 HandleImpl::~HandleImpl() = default;
@@ -91,15 +52,14 @@ HandleImpl::~HandleImpl() = default;
 void HandleImpl::adopt_fd(int fd, bool is_socket) {
   fd_ = fd;
   is_socket_ = is_socket;
+  phase_ = Phase::kOpen;
   start_io();
 }
 
 void HandleImpl::begin_connect(std::string_view host, std::string_view service) {
-  host_ = host;
-  service_ = service;
-  if (peername_.empty()) peername_ = host_;
-  connecting_ = true;
-  connect_pending_ = true;
+  connect_.emplace(host, service);
+  if (options_.peername.empty()) options_.peername = host;
+  phase_ = Phase::kConnectQueued;
   schedule();
 }
 
@@ -130,7 +90,7 @@ R HandleImpl::call(Slot<R(Handle&, P...)>& slot, A&&... args) {
     std::uint32_t generation;
     ~Borrow() {
       slot.running = false;
-      if (slot.generation == generation && !h.destroyed_) slot.fn = std::move(fn);
+      if (slot.generation == generation && !h.destroyed()) slot.fn = std::move(fn);
     }
   } borrow{*this, slot, std::move(slot.fn), slot.generation};
   slot.running = true;
@@ -138,22 +98,21 @@ R HandleImpl::call(Slot<R(Handle&, P...)>& slot, A&&... args) {
 }
 
 void HandleImpl::destroy() {
-  if (destroyed_) return;
+  if (destroyed()) return;
   Frame frame(*this);
-  destroyed_ = true;
-  connect_guard_.reset();
+  phase_ = Phase::kDestroyed;
+  if (connect_) connect_->cancel();
   rw_.reset();
   ww_.reset();
-  timer_.reset();
+  timeouts_.drop();
   soon_.reset();
   reading_ = writing_ = false;
-  filter_.reset();
+  pipe_.reset();
   pending_filter_.reset();
   events_.clear();
-  connector_retry_ = nullptr;
-  if (fd_ >= 0 && !preparing_) {
-    if (linger_ > 0 && !wbuf_.empty()) {
-      handle_internal::linger(*loop_, fd_, std::move(wbuf_), linger_, is_socket_);
+  if (fd_ >= 0 && !fd_lent_) {
+    if (options_.linger > 0 && !wbuf_.empty()) {
+      handle_internal::linger(*loop_, fd_, std::move(wbuf_), options_.linger, is_socket_);
     } else {
       ::close(fd_);
     }
@@ -178,18 +137,19 @@ void HandleImpl::destroy() {
   on_prepare_.set(nullptr);
   on_connect_.set(nullptr);
   on_connect_error_.set(nullptr);
-  tls_factory_ = nullptr;
+  options_.tls = nullptr;
 }
 
 // ---- deferred work
 // -------------------------------------------------------------------------------
 
 bool HandleImpl::has_pending() const noexcept {
-  return !events_.empty() || (need_drain_ && !connecting_) || drain_pending_ || connect_pending_;
+  return !events_.empty() || (need_drain_ && !connecting()) || drain_pending_ ||
+         phase_ == Phase::kConnectQueued;
 }
 
 void HandleImpl::schedule() {
-  if (depth_ > 0 || destroyed_ || !has_pending()) return;
+  if (depth_ > 0 || destroyed() || !has_pending()) return;
   if (soon_) {
     soon_.set(Seconds(0));
   } else {
@@ -199,33 +159,31 @@ void HandleImpl::schedule() {
 
 void HandleImpl::on_soon() {
   Frame frame(*this);
-  if (destroyed_) return;
-  if (connect_pending_) {
-    connect_pending_ = false;
-    connect_guard_ = default_connector().connect(
-        host_, service_,
-        [this](std::error_code ec, Connection c) { on_connected(ec, std::move(c)); },
-        [this](int fd) { return on_prepare_fd(fd); });
+  if (destroyed()) return;
+  if (phase_ == Phase::kConnectQueued) {
+    phase_ = Phase::kConnecting;
+    connect_->start([this](int fd) { return on_prepare_fd(fd); },
+                    [this](std::error_code ec, Connection c) { on_connected(ec, std::move(c)); });
   }
   run_pending();
 }
 
 void HandleImpl::run_pending() {
-  while (!destroyed_) {
+  while (!destroyed()) {
     if (!events_.empty()) {
       std::size_t before = events_.size();
       deliver_events();
       if (events_.size() >= before) break;  // the callback they need is running further up
       continue;
     }
-    if (need_drain_ && !connecting_ && !draining_) {
+    if (need_drain_ && !connecting() && !draining_) {
       need_drain_ = false;
       drain_rbuf();
       continue;
     }
     if (drain_pending_ && !on_drain_.running) {
       drain_pending_ = false;
-      if (on_drain_ && !failing_ && drain_condition()) call(on_drain_);
+      if (on_drain_ && !stopped() && drain_condition()) call(on_drain_);
       continue;
     }
     break;
@@ -233,7 +191,7 @@ void HandleImpl::run_pending() {
 }
 
 void HandleImpl::deliver_events() {
-  while (!events_.empty() && !destroyed_) {
+  while (!events_.empty() && !destroyed()) {
     Event& next = events_.front();
     bool busy = (next.kind == Event::Kind::kError && on_error_.running) ||
                 (next.kind == Event::Kind::kStartTls && on_starttls_.running) ||
@@ -263,9 +221,9 @@ void HandleImpl::deliver_events() {
 }
 
 void HandleImpl::raise(std::error_code ec, std::string message, bool fatal) {
-  if (destroyed_ || failing_) return;
+  if (stopped()) return;
   if (fatal) {
-    failing_ = true;
+    phase_ = Phase::kFailing;
     stop_io();
   }
   events_.push_back({Event::Kind::kError, fatal, ec, std::move(message)});
@@ -278,7 +236,7 @@ void HandleImpl::raise(std::error_code ec, std::string message, bool fatal) {
 void HandleImpl::on_read(Handle::Callback cb) {
   bool set = static_cast<bool>(cb);
   on_read_.set(std::move(cb));
-  if (!set || destroyed_ || draining_ || connecting_) return;
+  if (!set || destroyed() || draining_ || connecting()) return;
   if (!rbuf_.empty() || eof_) {
     need_drain_ = true;
     schedule();
@@ -288,13 +246,13 @@ void HandleImpl::on_read(Handle::Callback cb) {
 }
 
 void HandleImpl::push_read(Reader r, bool front) {
-  if (destroyed_) return;
+  if (destroyed()) return;
   if (front) {
     queue_.push_front(std::move(r));
   } else {
     queue_.push_back(std::move(r));
   }
-  if (draining_ || connecting_) return;  // the running drain, or the connect, picks it up
+  if (draining_ || connecting()) return;  // the running drain, or the connect, picks it up
   // The reader runs soon even when rbuf() is empty: it may be done without any data (chunk(0),
   // a reader that only pushes others). If it is not, the drain starts reading.
   need_drain_ = true;
@@ -302,7 +260,7 @@ void HandleImpl::push_read(Reader r, bool front) {
 }
 
 void HandleImpl::start_read() {
-  if (reading_ || eof_ || fd_ < 0 || connecting_ || destroyed_ || failing_ || backlogged_) return;
+  if (reading_ || eof_ || !open() || backlogged_) return;
   if (rw_) {
     rw_.start();
   } else {
@@ -320,21 +278,22 @@ void HandleImpl::stop_read() noexcept {
 
 void HandleImpl::on_readable() {
   Frame frame(*this);
-  if (destroyed_ || failing_ || fd_ < 0) return;
-  const std::size_t want = read_size_;
-  Buffer& into = filter_ ? filter_in_ : rbuf_;
+  if (!open()) return;
+  std::size_t& read_size = options_.read_size;  // grows as reads fill it
+  const std::size_t want = read_size;
+  Buffer& into = pipe_.active() ? filter_in_ : rbuf_;
   std::span<char> space = into.prepare(want);
   ssize_t n = ::read(fd_, space.data(), want);
   if (n > 0) {
     into.commit(static_cast<std::size_t>(n));
-    activity_[kAnyTimeout] = activity_[kReadTimeout] = loop_->now();
-    if (static_cast<std::size_t>(n) == want && read_size_ < max_read_size_) {
-      read_size_ = std::min(read_size_ * 2, max_read_size_);
+    timeouts_.read();
+    if (static_cast<std::size_t>(n) == want && read_size < options_.max_read_size) {
+      read_size = std::min(read_size * 2, options_.max_read_size);
     }
-    if (filter_) {
-      filter_->receive(filter_in_.view());
+    if (pipe_.active()) {
+      FilterPipe::Step step = pipe_.inbound(filter_in_.view(), shutdown_pending_);
       filter_in_.clear();
-      pump_filter();
+      after_filter(std::move(step));
     } else {
       appended_ += static_cast<std::size_t>(n);
       need_drain_ = true;
@@ -342,10 +301,7 @@ void HandleImpl::on_readable() {
   } else if (n == 0) {
     eof_ = true;
     stop_read();
-    if (filter_) {
-      filter_->receive_eof();
-      pump_filter();
-    }
+    if (pipe_.active()) after_filter(pipe_.inbound_eof(shutdown_pending_));
     need_drain_ = true;
   } else if (!would_block(errno)) {
     int e = errno;
@@ -355,25 +311,25 @@ void HandleImpl::on_readable() {
 }
 
 void HandleImpl::drain_rbuf() {
-  if (draining_ || connecting_ || destroyed_ || failing_) return;
+  if (draining_ || !open()) return;
   Frame frame(*this);
   draining_ = true;
   for (;;) {
-    if (destroyed_ || failing_ || connecting_) break;
+    if (!open()) break;
     if (!queue_.empty()) {
       const std::size_t size = rbuf_.size();
       const std::uint64_t start = rbuf_start();
       Reader reader = std::move(queue_.front());
       queue_.pop_front();
       const bool done = reader(*owner_);
-      if (destroyed_) break;
-      if (!done && !connecting_) queue_.push_front(std::move(reader));
+      if (destroyed()) break;
+      if (!done && !connecting()) queue_.push_front(std::move(reader));
       deliver_events();
       if (done) continue;
       // Unlike AnyEvent, a reader that consumed bytes without finishing (skipping garbage, say)
       // is run again at once: the rest of the buffer may already hold what it waits for.
       if (rbuf_.size() != size || rbuf_start() != start) continue;
-      if (eof_ && !destroyed_) {
+      if (eof_) {
         raise(std::make_error_code(std::errc::broken_pipe),
               "end-of-file with " + std::to_string(queue_.size()) + " read request(s) queued",
               true);
@@ -385,10 +341,10 @@ void HandleImpl::drain_rbuf() {
       const std::size_t size = rbuf_.size();
       const std::uint64_t start = rbuf_start();
       call(on_read_);
-      if (destroyed_) break;
+      if (destroyed()) break;
       deliver_events();
       if (rbuf_.size() == size && rbuf_start() == start && queue_.empty() && on_read_) {
-        if (eof_ && !destroyed_) {
+        if (eof_) {
           raise(std::make_error_code(std::errc::broken_pipe),
                 "end-of-file with data on_read did not consume", true);
         }
@@ -401,10 +357,10 @@ void HandleImpl::drain_rbuf() {
     break;
   }
   draining_ = false;
-  if (destroyed_) return;
+  if (destroyed()) return;
   give_back_capacity(rbuf_, kept_capacity());
   deliver_events();
-  if (destroyed_ || failing_ || connecting_) return;
+  if (!open()) return;
   if (eof_) {
     if (on_eof_) {
       call(on_eof_);
@@ -414,10 +370,10 @@ void HandleImpl::drain_rbuf() {
     deliver_events();
     return;
   }
-  if (rbuf_max_ && rbuf_.size() > *rbuf_max_) {
+  if (options_.rbuf_max && rbuf_.size() > *options_.rbuf_max) {
     raise(std::make_error_code(std::errc::no_space_on_device),
           "read buffer overflow: " + std::to_string(rbuf_.size()) + " bytes buffered, rbuf_max " +
-              std::to_string(*rbuf_max_),
+              std::to_string(*options_.rbuf_max),
           true);
     deliver_events();
     return;
@@ -429,25 +385,23 @@ bool HandleImpl::wants_data() const noexcept {
   if (on_read_ || !queue_.empty()) return true;
   // A filter reads on its own account (a handshake, the peer's close), but only while the data
   // it decoded is taken: else a peer could fill rbuf() without limit while nobody reads.
-  return filter_ && (rbuf_.empty() || filter_closing_);
+  return pipe_.active() && (rbuf_.empty() || pipe_.closing());
 }
 
 // ---- writing
 // -------------------------------------------------------------------------------------
 
 std::size_t HandleImpl::queued() const noexcept {
-  std::size_t queued = wbuf_.size() + plain_pending_.size();
-  if (filter_) queued += filter_->pending_send();
-  return queued;
+  return wbuf_.size() + plain_pending_.size() + pipe_.pending_send();
 }
 
-bool HandleImpl::drain_condition() const noexcept { return queued() <= low_water_mark_; }
+bool HandleImpl::drain_condition() const noexcept { return queued() <= options_.low_water_mark; }
 
 bool HandleImpl::check_wbuf_max() {
-  if (!wbuf_max_ || queued() <= *wbuf_max_) return true;
+  if (!options_.wbuf_max || queued() <= *options_.wbuf_max) return true;
   raise(std::make_error_code(std::errc::no_space_on_device),
         "write buffer overflow: " + std::to_string(queued()) + " bytes queued, wbuf_max " +
-            std::to_string(*wbuf_max_),
+            std::to_string(*options_.wbuf_max),
         true);
   return false;
 }
@@ -456,35 +410,34 @@ void HandleImpl::check_back_pressure() {
   // Only wbuf() counts: bytes a filter holds back until its handshake is done wait for the
   // peer's answer, which stopping to read would never let in.
   if (!backlogged_) {
-    if (high_water_mark_ == 0 || wbuf_.size() <= high_water_mark_) return;
+    if (options_.high_water_mark == 0 || wbuf_.size() <= options_.high_water_mark) return;
     backlogged_ = true;
     stop_read();
-  } else if (wbuf_.size() <= low_water_mark_ || high_water_mark_ == 0) {
+  } else if (wbuf_.size() <= options_.low_water_mark || options_.high_water_mark == 0) {
     backlogged_ = false;
     if (wants_data()) start_read();
   }
 }
 
 void HandleImpl::high_water_mark(std::size_t n) {
-  high_water_mark_ = n;
-  if (!destroyed_ && !failing_) check_back_pressure();
+  options_.high_water_mark = n;
+  if (!stopped()) check_back_pressure();
 }
 
 void HandleImpl::on_drain(Handle::Callback cb) {
   bool set = static_cast<bool>(cb);
   on_drain_.set(std::move(cb));
-  if (set && !destroyed_ && drain_condition()) {
+  if (set && !destroyed() && drain_condition()) {
     drain_pending_ = true;
     schedule();
   }
 }
 
 void HandleImpl::push_write(std::string_view bytes) {
-  if (destroyed_ || failing_) return;
-  if (filter_) {
-    filter_->send(bytes);
-    pump_filter();
-  } else if (fd_ < 0 && (tls_factory_ || pending_filter_)) {
+  if (stopped()) return;
+  if (pipe_.active()) {
+    after_filter(pipe_.outbound(bytes, shutdown_pending_));
+  } else if (fd_ < 0 && (options_.tls || pending_filter_)) {
     plain_pending_.append(bytes);  // encoded once the connection and its filter are there
   } else {
     wbuf_.append(bytes);
@@ -492,17 +445,17 @@ void HandleImpl::push_write(std::string_view bytes) {
   }
   // Also what waits for the connection or inside the filter (TLS data written during the
   // handshake): a peer that never completes either must not make us buffer without limit.
-  if (!failing_ && check_wbuf_max()) check_back_pressure();
+  if (!stopped() && check_wbuf_max()) check_back_pressure();
   schedule();
 }
 
 void HandleImpl::push_shutdown() {
-  if (destroyed_) return;
+  if (destroyed()) return;
   on_drain_.set(nullptr);
-  low_water_mark_ = 0;
+  options_.low_water_mark = 0;
   shutdown_pending_ = true;
-  if (filter_) {
-    pump_filter();
+  if (pipe_.active()) {
+    after_filter(pipe_.outbound({}, true));
   } else {
     flush(false);
   }
@@ -511,20 +464,20 @@ void HandleImpl::push_shutdown() {
 
 void HandleImpl::on_writable() {
   Frame frame(*this);
-  if (destroyed_) return;
+  if (destroyed()) return;
   flush(true);
   run_pending();
 }
 
 void HandleImpl::flush(bool writable) {
-  if (fd_ < 0 || connecting_ || destroyed_ || failing_) return;
-  if (!wbuf_.empty() && (writable || (!writing_ && !autocork_))) {
+  if (!open()) return;
+  if (!wbuf_.empty() && (writable || (!writing_ && !options_.autocork))) {
     ssize_t n = is_socket_ ? ::send(fd_, wbuf_.data(), wbuf_.size(), MSG_NOSIGNAL)
                            : ::write(fd_, wbuf_.data(), wbuf_.size());
     if (n > 0) {
       wbuf_.consume(static_cast<std::size_t>(n));
       give_back_capacity(wbuf_, kept_capacity());
-      activity_[kAnyTimeout] = activity_[kWriteTimeout] = loop_->now();
+      timeouts_.wrote();
       if ((on_drain_ || on_drain_.running) && drain_condition()) drain_pending_ = true;
     } else if (n < 0 && !would_block(errno)) {
       int e = errno;
@@ -548,7 +501,7 @@ void HandleImpl::flush(bool writable) {
   if (!check_wbuf_max()) return;
   check_back_pressure();
   if (wbuf_.empty() && shutdown_pending_ && !shutdown_done_ &&
-      (!filter_ || (filter_closing_ && filter_->shutdown_sent()))) {
+      (!pipe_.active() || pipe_.close_sent())) {
     shutdown_done_ = true;
     ::shutdown(fd_, SHUT_WR);  // fails harmlessly on pipes, as in AnyEvent
   }
@@ -559,11 +512,11 @@ void HandleImpl::flush(bool writable) {
 
 void HandleImpl::starttls(std::unique_ptr<StreamFilter> filter) {
   if (!filter) throw std::invalid_argument("ae::Handle::starttls: null filter");
-  if (destroyed_) return;
-  if (filter_ || pending_filter_) {
+  if (destroyed()) return;
+  if (pipe_.active() || pending_filter_) {
     throw std::logic_error("ae::Handle::starttls: a filter is already active");
   }
-  if (fd_ < 0 || connecting_) {
+  if (fd_ < 0 || connecting()) {
     pending_filter_ = std::move(filter);
     return;
   }
@@ -572,76 +525,45 @@ void HandleImpl::starttls(std::unique_ptr<StreamFilter> filter) {
 }
 
 void HandleImpl::install_filter(std::unique_ptr<StreamFilter> filter) {
-  filter_ = std::move(filter);
-  filter_closing_ = false;
-  filter_reported_ = false;
-  filter_->start();
-  if (!rbuf_.empty()) {
-    filter_->receive(rbuf_.view());
-    rbuf_.clear();
-  }
-  if (eof_) filter_->receive_eof();
-  if (!plain_pending_.empty()) {
-    filter_->send(plain_pending_.view());
-    plain_pending_ = Buffer();
-  }
-  pump_filter();
-  if (filter_) start_read();
+  after_filter(pipe_.install(std::move(filter), eof_, plain_pending_, shutdown_pending_));
+  if (pipe_.active()) start_read();
 }
 
 void HandleImpl::stoptls() {
-  if (destroyed_ || !filter_ || fd_ < 0 || filter_closing_) return;
-  filter_closing_ = true;
-  filter_->shutdown();
-  filter_close_started();
-  pump_filter();
+  if (destroyed() || fd_ < 0 || pipe_.closing()) return;
+  after_filter(pipe_.close());
   schedule();
 }
 
 void HandleImpl::resettls() noexcept {
-  filter_.reset();
+  pipe_.reset();
   pending_filter_.reset();
-  filter_closing_ = false;
-  filter_reported_ = false;
 }
 
-void HandleImpl::pump_filter() {
-  if (!filter_ || destroyed_) return;
-  if (std::size_t got = filter_->read(rbuf_); got != 0) {
-    appended_ += got;
+void HandleImpl::after_filter(FilterPipe::Step step) {
+  if (destroyed()) return;
+  if (step.decoded != 0) {
+    appended_ += step.decoded;
     need_drain_ = true;
   }
-  filter_->take_output(wbuf_);
-  if (shutdown_pending_ && !filter_closing_ && filter_->pending_send() == 0) {
-    filter_closing_ = true;
-    filter_->shutdown();
-    filter_->take_output(wbuf_);
-    filter_close_started();
-  }
-  if (!filter_reported_ && filter_->established()) {
-    filter_reported_ = true;
+  if (step.close_started) filter_close_started();
+  if (step.established) {
     events_.push_back({Event::Kind::kStartTls, true, {}, "TLS/SSL connection established"});
   }
-  if (filter_->error()) {
-    filter_failed();
+  if (step.ended && step.error) {
+    if (on_starttls_ && step.outcome_unsaid) {
+      events_.push_back({Event::Kind::kStartTls, false, step.error, std::move(step.message)});
+      flush(false);
+      return;
+    }
+    flush(false);
+    raise(FilterPipe::fatal_code(step.error), std::move(step.message), true);
     return;
   }
-  if (filter_->peer_closed()) {
-    std::string rest = filter_->take_unfiltered();
-    filter_->take_output(wbuf_);
-    filter_.reset();
-    filter_closing_ = false;
-    if (!rest.empty()) {
-      rbuf_.append(rest);
-      appended_ += rest.size();
-    }
-    if (!filter_reported_) {
-      filter_reported_ = true;
-      if (on_starttls_) {
-        events_.push_back({Event::Kind::kStartTls, false,
-                           std::make_error_code(std::errc::protocol_error),
-                           "EOF during handshake"});
-      }
+  if (step.ended) {  // the peer closed the filtered stream: what follows is plain
+    if (step.outcome_unsaid && on_starttls_) {
+      events_.push_back({Event::Kind::kStartTls, false,
+                         std::make_error_code(std::errc::protocol_error), "EOF during handshake"});
     }
     if (on_stoptls_) {
       events_.push_back({Event::Kind::kStopTls, false, {}, {}});
@@ -654,55 +576,31 @@ void HandleImpl::pump_filter() {
   flush(false);
 }
 
-void HandleImpl::filter_failed() {
-  std::error_code ec = filter_->error();
-  std::string message = filter_->error_message();
-  if (message.empty()) message = ec.message();
-  filter_->take_output(wbuf_);  // e.g. the alert telling the peer why
-  filter_.reset();
-  if (on_starttls_ && !filter_reported_) {
-    filter_reported_ = true;
-    events_.push_back({Event::Kind::kStartTls, false, ec, std::move(message)});
-    flush(false);
-    return;
-  }
-  flush(false);
-  // AnyEvent reports EPROTO for every TLS failure except a system call's own errno. A filter
-  // code that already means EPROTO (its category maps it there, as ae::tls::Error does) is kept,
-  // so the handler can still tell an expired certificate from a name mismatch.
-  bool system = ec.category() == std::generic_category() || ec.category() == std::system_category();
-  bool eproto = ec == std::errc::protocol_error;
-  raise(system || eproto ? ec : std::make_error_code(std::errc::protocol_error), std::move(message),
-        true);
-}
-
 // ---- connecting
 // ----------------------------------------------------------------------------------
 
 Seconds HandleImpl::on_prepare_fd(int fd) {
   Frame frame(*this);
-  if (destroyed_ || !on_prepare_) return Seconds(0);
-  preparing_ = true;
+  if (phase_ != Phase::kConnecting || !on_prepare_) return Seconds(0);
+  fd_lent_ = true;
   fd_ = fd;
   is_socket_ = true;
   Seconds timeout = call(on_prepare_);
-  preparing_ = false;
+  fd_lent_ = false;
   fd_ = -1;
-  return destroyed_ ? Seconds(0) : timeout;
+  return phase_ == Phase::kConnecting ? timeout : Seconds(0);
 }
 
 void HandleImpl::on_connected(std::error_code ec, Connection c) {
   Frame frame(*this);
-  if (destroyed_) {
+  if (phase_ != Phase::kConnecting) {  // destroyed, or a fatal error is on its way
     if (c.fd >= 0) ::close(c.fd);
     return;
   }
-  connecting_ = false;
   if (ec) {
-    // host:port as format_hostport writes it ("[::1]:80", "unix/:/path").
-    std::string target = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
-    std::string message = target + ":" + service_ + ": " + ec.message();
+    std::string message = connect_->describe(ec);
     if (on_connect_error_) {
+      phase_ = Phase::kFailing;  // the Handle is destroyed after the callback
       call(on_connect_error_, ec, std::string_view(message));
       destroy();
     } else {
@@ -711,32 +609,23 @@ void HandleImpl::on_connected(std::error_code ec, Connection c) {
     }
     return;
   }
+  phase_ = Phase::kOpen;
   fd_ = c.fd;
   is_socket_ = true;
   peer_ = c.peer;
   peer_known_ = !peer_.empty();
-  connector_retry_ = std::move(c.retry);
-  ++connection_;
+  Function<void()> retry = connect_->connected(std::move(c.retry), [this] { this->retry(); });
   start_io();
-  if (destroyed_) return;
+  if (destroyed()) return;
   if (on_connect_) {
     SocketAddress peer = peer_;
-    call(on_connect_, peer, make_retry());
+    call(on_connect_, peer, std::move(retry));
   }
   run_pending();
 }
 
-Function<void()> HandleImpl::make_retry() {
-  if (!self_) self_ = std::make_shared<HandleImpl*>(this);
-  return [weak = std::weak_ptr<HandleImpl*>(self_), connection = connection_] {
-    if (auto self = weak.lock()) (*self)->retry(connection);
-  };
-}
-
-void HandleImpl::retry(std::uint64_t connection) {
-  if (destroyed_ || connecting_ || failing_ || connection != connection_ || !connector_retry_) {
-    return;
-  }
+void HandleImpl::retry() {
+  if (!open() || !connect_->can_retry()) return;
   Frame frame(*this);
   stop_io();
   rw_.reset();
@@ -754,25 +643,22 @@ void HandleImpl::retry(std::uint64_t connection) {
   drain_pending_ = false;
   peer_ = SocketAddress();
   peer_known_ = false;
-  connecting_ = true;
-  Function<void()> next = std::move(connector_retry_);
-  connector_retry_ = nullptr;
-  next();
+  phase_ = Phase::kConnecting;
+  connect_->next();
 }
 
 void HandleImpl::start_io() {
   Frame frame(*this);
-  const double now = fresh_now();
-  activity_[kAnyTimeout] = activity_[kReadTimeout] = activity_[kWriteTimeout] = now;
+  timeouts_.start();
   if (is_socket_) {
-    if (no_delay_) apply_sockopt(IPPROTO_TCP, TCP_NODELAY, true);
-    if (keepalive_) apply_sockopt(SOL_SOCKET, SO_KEEPALIVE, true);
-    apply_sockopt(SOL_SOCKET, SO_OOBINLINE, oobinline_);
+    if (options_.no_delay) apply_sockopt(IPPROTO_TCP, TCP_NODELAY, true);
+    if (options_.keepalive) apply_sockopt(SOL_SOCKET, SO_KEEPALIVE, true);
+    apply_sockopt(SOL_SOCKET, SO_OOBINLINE, options_.oobinline);
   }
   rearm_timer();
-  if (tls_factory_) {
-    std::unique_ptr<StreamFilter> filter = tls_factory_(*owner_);
-    if (destroyed_) return;
+  if (options_.tls) {
+    std::unique_ptr<StreamFilter> filter = options_.tls(*owner_);
+    if (destroyed()) return;
     if (!filter) {
       raise(std::make_error_code(std::errc::protocol_error),
             "TLS support not available: the tls factory made no filter", true);
@@ -793,7 +679,7 @@ void HandleImpl::stop_io() noexcept {
     ww_.stop();
     writing_ = false;
   }
-  if (timer_) timer_.stop();
+  timeouts_.disarm();
 }
 
 void HandleImpl::close_fd() noexcept {
@@ -805,84 +691,52 @@ void HandleImpl::close_fd() noexcept {
 // ------------------------------------------------------------------------------------
 
 std::size_t HandleImpl::kept_capacity() const noexcept {
-  return std::max(kMinKeptCapacity, 2 * max_read_size_);
+  return std::max(kMinKeptCapacity, 2 * options_.max_read_size);
 }
 
-double HandleImpl::fresh_now() noexcept {
-  loop_->now_update();
-  return loop_->now();
+void HandleImpl::set_timeout(Timeouts::Kind kind, double seconds) {
+  timeouts_.set_period(kind, seconds);
+  if (!destroyed()) rearm_timer();
 }
 
-void HandleImpl::set_timeout(TimeoutKind kind, double seconds) {
-  check_timeout(seconds);
-  period_[kind] = seconds;
-  if (!destroyed_) rearm_timer();
-}
-
-void HandleImpl::timeout_reset(TimeoutKind kind) noexcept { activity_[kind] = fresh_now(); }
+void HandleImpl::timeout_reset(Timeouts::Kind kind) noexcept { timeouts_.reset(kind); }
 
 void HandleImpl::close_timeout(double seconds) {
-  check_timeout(seconds);
-  close_timeout_ = seconds;
-  if (!destroyed_) rearm_timer();
+  timeouts_.set_close_timeout(seconds);
+  if (!destroyed()) rearm_timer();
 }
 
 void HandleImpl::filter_close_started() {
-  close_started_ = fresh_now();
+  timeouts_.close_started();
   rearm_timer();
 }
 
-double HandleImpl::close_deadline() const noexcept {
-  if (!filter_ || !filter_closing_ || close_timeout_ <= 0) {
-    return std::numeric_limits<double>::infinity();
-  }
-  return std::max(close_started_, activity_[kReadTimeout]) + close_timeout_;
-}
-
 void HandleImpl::rearm_timer() {
-  if (destroyed_ || failing_ || fd_ < 0 || connecting_) {
-    if (timer_) timer_.stop();
-    return;
-  }
-  double next = close_deadline();
-  for (int k = 0; k < 3; ++k) {
-    if (period_[k] > 0) next = std::min(next, activity_[k] + period_[k]);
-  }
-  if (std::isinf(next)) {
-    if (timer_) timer_.stop();
-    return;
-  }
-  Seconds after(std::max(0.0, next - loop_->now()));
-  if (timer_) {
-    timer_.set(after);
-  } else {
-    timer_ = loop_->timer(after, [this] { on_timer(); });
-  }
+  if (!open()) return timeouts_.disarm();
+  timeouts_.arm(awaiting_close());
 }
 
 void HandleImpl::on_timer() {
   Frame frame(*this);
-  if (destroyed_ || failing_) return;
+  if (stopped()) return;
   Slot<void(Handle&)>* slots[] = {&on_timeout_, &on_rtimeout_, &on_wtimeout_};
-  for (int k = 0; k < 3; ++k) {
-    const double now = loop_->now();
-    if (period_[k] <= 0 || activity_[k] + period_[k] > now + kTimerSlack) continue;
-    activity_[k] = now;
+  for (Timeouts::Kind k : Timeouts::kKinds) {
+    if (!timeouts_.take_due(k)) continue;
     if (*slots[k]) {
       call(*slots[k]);
     } else {
       raise(std::make_error_code(std::errc::timed_out),
-            std::string(kTimeoutNames[k]) + " of " + std::to_string(period_[k]) +
+            std::string(Timeouts::name(k)) + " of " + std::to_string(timeouts_.period(k)) +
                 " s: " + std::make_error_code(std::errc::timed_out).message(),
             false);
     }
     deliver_events();
-    if (destroyed_ || failing_) return;
+    if (stopped()) return;
   }
-  if (close_deadline() <= loop_->now() + kTimerSlack) {
+  if (timeouts_.close_overdue(awaiting_close())) {
     raise(std::make_error_code(std::errc::timed_out),
-          std::string(filter_->name()) + ": the peer did not answer our close within " +
-              std::to_string(close_timeout_) +
+          std::string(pipe_.filter()->name()) + ": the peer did not answer our close within " +
+              std::to_string(timeouts_.close_timeout()) +
               " s: " + std::make_error_code(std::errc::timed_out).message(),
           true);
     deliver_events();
@@ -900,19 +754,10 @@ void HandleImpl::apply_sockopt(int level, int name, bool on) noexcept {
   (void)::setsockopt(fd_, level, name, &value, sizeof value);  // errors ignored, as AnyEvent does
 }
 
-void HandleImpl::no_delay(bool on) noexcept {
-  no_delay_ = on;
-  if (fd_ >= 0 && is_socket_) apply_sockopt(IPPROTO_TCP, TCP_NODELAY, on);
-}
-
-void HandleImpl::keepalive(bool on) noexcept {
-  keepalive_ = on;
-  if (fd_ >= 0 && is_socket_) apply_sockopt(SOL_SOCKET, SO_KEEPALIVE, on);
-}
-
-void HandleImpl::oobinline(bool on) noexcept {
-  oobinline_ = on;
-  if (fd_ >= 0 && is_socket_) apply_sockopt(SOL_SOCKET, SO_OOBINLINE, on);
+void HandleImpl::socket_option(bool Handle::Options::*field, int level, int name,
+                               bool on) noexcept {
+  options_.*field = on;
+  if (fd_ >= 0 && is_socket_) apply_sockopt(level, name, on);
 }
 
 const SocketAddress& HandleImpl::peer() const noexcept {

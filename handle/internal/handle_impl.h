@@ -12,6 +12,10 @@
 // Work that would call back (reader drains, errors, on_drain, on_starttls) is queued; it runs
 // at the end of the current entry (run_pending), or, when a user method found it outside any
 // entry, from a zero-delay timer (`soon_`), so no callback runs inside the method that caused it.
+//
+// Three parts live in files of their own and are tested alone: the timeouts (Timeouts), the
+// filter between the buffers and the fd (FilterPipe) and the connect with its retry (Connecting).
+// What is left here is the Handle's phase, its queues and buffers, and the calls into user code.
 #pragma once
 
 #include <cstddef>
@@ -29,13 +33,17 @@
 #include "core/socket_address.h"
 #include "core/stream_filter.h"
 #include "handle/handle.h"
+#include "handle/internal/connecting.h"
+#include "handle/internal/filter_pipe.h"
+#include "handle/internal/timeouts.h"
 
 namespace ae::handle_internal {
 
-// A user callback and a generation number bumped on every assignment.
+// A user callback (the field of the Handle's options that holds it) and a generation number
+// bumped on every assignment.
 template <class Sig>
 struct Slot {
-  Function<Sig> fn;
+  Function<Sig>& fn;
   std::uint32_t generation = 0;
   bool running = false;
   void set(Function<Sig> f) {
@@ -62,12 +70,15 @@ class HandleImpl {
 
   // ---- the Handle API ----
   int fd() const noexcept { return fd_; }
-  bool destroyed() const noexcept { return destroyed_; }
+  bool destroyed() const noexcept { return phase_ == Phase::kDestroyed; }
   void destroy();
   Buffer& rbuf() noexcept { return rbuf_; }
   const Buffer& wbuf() const noexcept { return wbuf_; }
   std::uint64_t rbuf_start() const noexcept { return appended_ - rbuf_.size(); }
-  const std::string& peername() const noexcept { return peername_; }
+  const std::string& peername() const noexcept { return options_.peername; }
+  // The options as given and as changed since by the setters, except the four timeouts, which
+  // timeouts_ holds. Fields without a setter of their own here are set directly.
+  Handle::Options& options() noexcept { return options_; }
   const SocketAddress& peer() const noexcept;
 
   void on_error(Handle::ErrorCallback cb) { on_error_.set(std::move(cb)); }
@@ -80,24 +91,14 @@ class HandleImpl {
   void on_starttls(Handle::StartTlsCallback cb) { on_starttls_.set(std::move(cb)); }
   void on_stoptls(Handle::Callback cb) { on_stoptls_.set(std::move(cb)); }
 
-  enum TimeoutKind { kAnyTimeout = 0, kReadTimeout = 1, kWriteTimeout = 2 };
-  void set_timeout(TimeoutKind kind, double seconds);
-  void timeout_reset(TimeoutKind kind) noexcept;
+  void set_timeout(Timeouts::Kind kind, double seconds);
+  void timeout_reset(Timeouts::Kind kind) noexcept;
 
-  void rbuf_max(std::optional<std::size_t> n) noexcept { rbuf_max_ = n; }
-  void wbuf_max(std::optional<std::size_t> n) noexcept { wbuf_max_ = n; }
-  void autocork(bool on) noexcept { autocork_ = on; }
-  void no_delay(bool on) noexcept;
-  void keepalive(bool on) noexcept;
-  void oobinline(bool on) noexcept;
-  void read_size(std::size_t n) noexcept { read_size_ = n == 0 ? 1 : n; }
-  std::size_t read_size() const noexcept { return read_size_; }
-  void max_read_size(std::size_t n) noexcept { max_read_size_ = n; }
-  void low_water_mark(std::size_t n) noexcept { low_water_mark_ = n; }
+  // no_delay, keepalive, oobinline: sets the option field and, when there is a socket, the
+  // socket option `name` at `level`.
+  void socket_option(bool Handle::Options::*field, int level, int name, bool on) noexcept;
   void high_water_mark(std::size_t n);
-  void linger(double seconds) noexcept { linger_ = seconds; }
   void close_timeout(double seconds);
-  void peername(std::string name) { peername_ = std::move(name); }
 
   void push_read(Reader r, bool front);
   void stop_read() noexcept;
@@ -109,7 +110,7 @@ class HandleImpl {
   void starttls(std::unique_ptr<StreamFilter> filter);
   void stoptls();
   void resettls() noexcept;
-  StreamFilter* filter() const noexcept { return filter_.get(); }
+  StreamFilter* filter() const noexcept { return pipe_.filter(); }
 
   void raise(std::error_code ec, std::string message, bool fatal);
 
@@ -153,20 +154,17 @@ class HandleImpl {
   void deliver_events();
   void drain_rbuf();          // AnyEvent's _drain_rbuf
   void flush(bool writable);  // AnyEvent's _drain_wbuf
-  void pump_filter();         // moves bytes between the filter and the buffers
-  void filter_failed();
+  // Turns what a step through the filter found into the Handle's state and events.
+  void after_filter(FilterPipe::Step step);
   void start_io();  // AnyEvent's _start: the fd is there and connected
   void stop_io() noexcept;
   void rearm_timer();
-  // The loop's time, refreshed first: a timeout armed inside a slow callback must count from
-  // when it was armed, not from when the loop iteration began (Loop::now() is cached).
-  double fresh_now() noexcept;
   // What give_back_capacity() leaves a buffer however empty it is.
   std::size_t kept_capacity() const noexcept;
   void filter_close_started();
-  double close_deadline() const noexcept;  // infinity when no filter close is awaited
-  void retry(std::uint64_t generation);
-  Function<void()> make_retry();
+  // Our filter close went out and the peer's has not come: close_timeout counts.
+  bool awaiting_close() const noexcept { return pipe_.closing(); }
+  void retry();
   void apply_sockopt(int level, int name, bool on) noexcept;
   void install_filter(std::unique_ptr<StreamFilter> filter);
   bool drain_condition() const noexcept;
@@ -181,17 +179,33 @@ class HandleImpl {
   bool wants_data() const noexcept;
   void close_fd() noexcept;
 
+  // Where the Handle is in its life. It moves down this list, except that a retry goes from
+  // kOpen back to kConnecting.
+  enum class Phase {
+    kConnectQueued,  // made with host and service: the connect starts from the loop
+    kConnecting,     // the connector is at work; fd_ is -1 (or lent: fd_lent_)
+    kOpen,           // fd_ is there (adopted or connected) and no fatal error happened
+    kFailing,        // a fatal error is on its way to on_error; I/O has stopped
+    kDestroyed,      // destroy() ran: everything is a no-op
+  };
+  // Reading, writing and timeouts run only while kOpen.
+  bool open() const noexcept { return phase_ == Phase::kOpen; }
+  bool connecting() const noexcept {
+    return phase_ == Phase::kConnectQueued || phase_ == Phase::kConnecting;
+  }
+  bool failing() const noexcept { return phase_ == Phase::kFailing; }
+  // Failing or destroyed: nothing new starts.
+  bool stopped() const noexcept { return phase_ >= Phase::kFailing; }
+
   Handle* owner_;
   Loop* loop_;
+  Handle::Options options_;
+  Phase phase_ = Phase::kOpen;  // adopt_fd and begin_connect set it
   int fd_ = -1;
   bool is_socket_ = false;
+  bool fd_lent_ = false;  // fd_ is a connect attempt's socket, lent to on_prepare: not ours
   int depth_ = 0;
   bool orphaned_ = false;
-  bool destroyed_ = false;
-  bool failing_ = false;  // a fatal error is on its way to on_error
-  bool connecting_ = false;
-  bool connect_pending_ = false;
-  bool preparing_ = false;  // fd_ is a connect attempt's socket, lent to on_prepare
   bool eof_ = false;
   bool reading_ = false;
   bool writing_ = false;
@@ -200,8 +214,6 @@ class HandleImpl {
   bool drain_pending_ = false;
   bool shutdown_pending_ = false;
   bool shutdown_done_ = false;
-  bool filter_closing_ = false;   // filter_->shutdown() was called
-  bool filter_reported_ = false;  // on_starttls has had the handshake's outcome
 
   Buffer rbuf_;
   Buffer wbuf_;
@@ -213,51 +225,29 @@ class HandleImpl {
 
   Io rw_;
   Io ww_;
-  Timer timer_;
+  Timeouts timeouts_{*loop_, [this] { on_timer(); }};
   Timer soon_;
 
-  Slot<void(Handle&, bool, std::error_code, std::string_view)> on_error_;
-  Slot<void(Handle&)> on_read_;
-  Slot<void(Handle&)> on_eof_;
-  Slot<void(Handle&)> on_drain_;
-  Slot<void(Handle&)> on_timeout_;
-  Slot<void(Handle&)> on_rtimeout_;
-  Slot<void(Handle&)> on_wtimeout_;
-  Slot<void(Handle&, bool, std::error_code, std::string_view)> on_starttls_;
-  Slot<void(Handle&)> on_stoptls_;
-  Slot<Seconds(Handle&)> on_prepare_;
-  Slot<void(Handle&, const SocketAddress&, Function<void()>)> on_connect_;
-  Slot<void(Handle&, std::error_code, std::string_view)> on_connect_error_;
+  Slot<void(Handle&, bool, std::error_code, std::string_view)> on_error_{options_.on_error};
+  Slot<void(Handle&)> on_read_{options_.on_read};
+  Slot<void(Handle&)> on_eof_{options_.on_eof};
+  Slot<void(Handle&)> on_drain_{options_.on_drain};
+  Slot<void(Handle&)> on_timeout_{options_.on_timeout};
+  Slot<void(Handle&)> on_rtimeout_{options_.on_rtimeout};
+  Slot<void(Handle&)> on_wtimeout_{options_.on_wtimeout};
+  Slot<void(Handle&, bool, std::error_code, std::string_view)> on_starttls_{options_.on_starttls};
+  Slot<void(Handle&)> on_stoptls_{options_.on_stoptls};
+  Slot<Seconds(Handle&)> on_prepare_{options_.on_prepare};
+  Slot<void(Handle&, const SocketAddress&, Function<void()>)> on_connect_{options_.on_connect};
+  Slot<void(Handle&, std::error_code, std::string_view)> on_connect_error_{
+      options_.on_connect_error};
 
-  double period_[3] = {0, 0, 0};    // timeout, rtimeout, wtimeout
-  double activity_[3] = {0, 0, 0};  // last activity of each kind (loop time)
-  std::optional<std::size_t> rbuf_max_;
-  std::optional<std::size_t> wbuf_max_;
-  bool autocork_ = false;
-  bool no_delay_ = false;
-  bool keepalive_ = false;
-  bool oobinline_ = true;
-  std::size_t read_size_ = 2048;
-  std::size_t max_read_size_ = 131072;
-  std::size_t low_water_mark_ = 0;
-  std::size_t high_water_mark_ = 0;
-  bool backlogged_ = false;  // wbuf() passed high_water_mark_: reading waits for low_water_mark_
-  double linger_ = 3600;
-  double close_timeout_ = 30;
-  double close_started_ = 0;  // loop time our filter close went out
-  std::string peername_;
+  bool backlogged_ = false;  // wbuf() passed high_water_mark: reading waits for low_water_mark
 
-  std::unique_ptr<StreamFilter> filter_;
+  FilterPipe pipe_{rbuf_, wbuf_};
   std::unique_ptr<StreamFilter> pending_filter_;  // starttls() before the fd was there
-  FilterFactory tls_factory_;
 
-  // Connecting.
-  std::string host_;
-  std::string service_;
-  Guard connect_guard_;
-  Function<void()> connector_retry_;
-  std::uint64_t connection_ = 0;       // counts connections, so a stale retry does nothing
-  std::shared_ptr<HandleImpl*> self_;  // what retry functions check for liveness
+  std::optional<Connecting> connect_;  // made with host and service
 
   mutable SocketAddress peer_;
   mutable bool peer_known_ = false;
