@@ -1,5 +1,6 @@
 // One client connection of ae::http::Server: reading requests with Beast's parser, enforcing the
 // limits, dispatching to the router, and moving on to the next (pipelined) request in order.
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <string>
@@ -18,6 +19,10 @@ constexpr std::string_view kLogContext = "ae::http::server";
 // How long a connection that we are closing after an error keeps reading (and dropping) what the
 // client still sends, so that the client reads our answer instead of a reset.
 constexpr double kLingerSeconds = 2;
+// Pieces up to this size are gathered while corked; a larger one is not worth the copy.
+constexpr std::size_t kMaxCorked = 16 * 1024;
+// The gathering buffer's capacity kept between responses.
+constexpr std::size_t kKeptOutCapacity = 4 * 1024;
 
 void log(LogLevel level, std::string_view message) {
   if (core_log_enabled(level, kLogContext)) core_log(level, kLogContext, message);
@@ -73,6 +78,7 @@ HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_
                      [this](Handle&) {
                        auto pin = shared_from_this();
                        handle.rtimeout(0);
+                       body_timeout_on = false;
                        if (phase == Phase::kReading) fail(408, "the body stalled");
                      },
                  .on_wtimeout =
@@ -91,18 +97,80 @@ HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_
 
 HttpConnection::~HttpConnection() = default;
 
-void HttpConnection::start() { arm_idle(); }
-
-void HttpConnection::arm_idle() {
+void HttpConnection::start() {
   double idle = worker.shared->options.idle_timeout;
-  if (idle <= 0) {
-    deadline = Timer();
+  if (idle > 0) wait_until(Wait::kIdle, ae::now() + idle);
+}
+
+void HttpConnection::wait_until(Wait what, double at) {
+  waiting = what;
+  wait_at = at;
+  if (armed_at != 0 && armed_at <= at) return;
+  double after = std::max(0.0, at - ae::now());
+  if (deadline) {
+    deadline.set(after);
+  } else {
+    deadline = timer(after, [this] {
+      auto pin = shared_from_this();
+      armed_at = 0;
+      deadline_passed();
+    });
+  }
+  armed_at = at;
+}
+
+void HttpConnection::deadline_passed() {
+  if (waiting == Wait::kNothing) return;
+  // The loop's clock and the timer's may differ by a little: a millisecond early is on time.
+  if (wait_at - ae::now() > 0.001) {
+    wait_until(waiting, wait_at);
     return;
   }
-  deadline = timer(idle, [this] {
-    auto pin = shared_from_this();
-    if (phase == Phase::kIdle) close();
-  });
+  Wait what = std::exchange(waiting, Wait::kNothing);
+  switch (what) {
+    case Wait::kIdle:
+      if (phase == Phase::kIdle) close();
+      break;
+    case Wait::kHeader:
+      if (phase == Phase::kReading && !parser->header_done()) fail(408, "header too slow");
+      break;
+    case Wait::kLinger:
+      close();
+      break;
+    case Wait::kNothing:
+      break;
+  }
+}
+
+void HttpConnection::write(std::string_view bytes) {
+  if (corked > 0 && out.size() + bytes.size() <= kMaxCorked) {
+    out.append(bytes);
+    return;
+  }
+  flush_out();
+  handle.push_write(bytes);
+  if (!handle.wbuf().empty()) {
+    double t = worker.shared->options.write_timeout;
+    if (t > 0 && !write_timeout_on) {
+      write_timeout_on = true;
+      handle.wtimeout(t);
+    }
+  }
+}
+
+void HttpConnection::flush_out() {
+  if (out.empty()) return;
+  handle.push_write(out);
+  out.clear();
+  if (out.capacity() > kKeptOutCapacity) std::string().swap(out);
+  // The write timeout counts only while the client leaves data unread.
+  if (!handle.wbuf().empty()) {
+    double t = worker.shared->options.write_timeout;
+    if (t > 0 && !write_timeout_on) {
+      write_timeout_on = true;
+      handle.wtimeout(t);
+    }
+  }
 }
 
 bool HttpConnection::keep_alive_allowed() const {
@@ -123,6 +191,16 @@ void HttpConnection::process() {
     return;
   }
   const http::ServerOptions& o = worker.shared->options;
+  // Answers given in this pass (to every pipelined request already buffered) leave in one write.
+  Cork cork(*this);
+  bool outer = !std::exchange(in_process, true);
+  struct Leave {
+    HttpConnection& c;
+    bool outer;
+    ~Leave() {
+      if (outer) c.in_process = false;
+    }
+  } leave{*this, outer};
   while (phase == Phase::kIdle || phase == Phase::kReading) {
     if (phase == Phase::kIdle) {
       if (buf.empty()) {
@@ -130,19 +208,13 @@ void HttpConnection::process() {
         return;
       }
       phase = Phase::kReading;
+      waiting = Wait::kNothing;
+      request_started = ae::now();
       parser.emplace(
           ParserLimits{.header_limit = o.max_header_size, .body_limit = o.max_body_size});
       current = std::make_shared<Exchange>(*this);
       current->request.peer_host_ = peer_host;
       current->request.peer_port_ = peer_port;
-      if (o.header_timeout > 0) {
-        deadline = timer(o.header_timeout, [this] {
-          auto pin = shared_from_this();
-          if (phase == Phase::kReading && !parser->header_done()) fail(408, "header too slow");
-        });
-      } else {
-        deadline = Timer();
-      }
     }
     // Called with an empty buffer too: a message without a body is complete after its header.
     std::size_t used = 0;
@@ -150,7 +222,14 @@ void HttpConnection::process() {
     switch (ev) {
       case ParseEvent::kNeedMore:
         buf.consume(used);
-        if (peer_eof) close();
+        if (peer_eof) {
+          close();
+          return;
+        }
+        // The header timer runs only while a header is incomplete: most requests arrive whole.
+        if (!parser->header_done() && o.header_timeout > 0 && waiting != Wait::kHeader) {
+          wait_until(Wait::kHeader, request_started + o.header_timeout);
+        }
         return;
       case ParseEvent::kHeader:
         if (!check_header(buf.view().substr(0, used))) return;
@@ -162,11 +241,16 @@ void HttpConnection::process() {
         break;
       case ParseEvent::kComplete:
         buf.consume(used);
-        handle.rtimeout(0);
-        deadline = Timer();
+        if (body_timeout_on) {
+          body_timeout_on = false;
+          handle.rtimeout(0);
+        }
+        waiting = Wait::kNothing;
         phase = Phase::kHandling;
         dispatch();
-        return;
+        // A response finished inside the handler left the phase idle: go on with the next
+        // pipelined request here, after the handler returned.
+        break;
       case ParseEvent::kError: {
         std::error_code ec = parser->error();
         if (ec == http::Error::kHeaderTooLarge && !parser->header_done()) {
@@ -208,8 +292,9 @@ bool HttpConnection::check_header(std::string_view raw) {
     fail(505, "HTTP version not supported");
     return false;
   }
-  std::vector<std::string_view> hosts = head.headers.get_all("Host");
-  if (hosts.size() > 1 || (head.version == 11 && hosts.empty())) {
+  std::size_t hosts = 0;
+  for (const http::Headers::Field& f : head.headers) hosts += http::iequals(f.name, "Host");
+  if (hosts > 1 || (head.version == 11 && hosts == 0)) {
     fail(400, "a request needs exactly one Host field");
     return false;
   }
@@ -227,15 +312,18 @@ bool HttpConnection::check_header(std::string_view raw) {
   req.version_ = head.version;
   req.headers_ = std::move(head.headers);
   if (!parser->keep_alive()) close_after = true;
-  deadline = Timer();
+  waiting = Wait::kNothing;
   bool has_body = parser->chunked() || (length && *length > 0);
-  if (has_body && o.body_timeout > 0) handle.rtimeout(o.body_timeout);
+  if (has_body && o.body_timeout > 0) {
+    body_timeout_on = true;
+    handle.rtimeout(o.body_timeout);
+  }
   if (std::optional<std::string_view> expect = req.headers_.get("Expect")) {
     if (!http::iequals(*expect, "100-continue")) {
       fail(417, "unknown expectation");
       return false;
     }
-    if (req.version_ == 11 && has_body) handle.push_write("HTTP/1.1 100 Continue\r\n\r\n");
+    if (req.version_ == 11 && has_body) write("HTTP/1.1 100 Continue\r\n\r\n");
   }
   return true;
 }
@@ -332,12 +420,14 @@ void HttpConnection::response_done(Exchange& x) {
     return;
   }
   phase = Phase::kIdle;
-  arm_idle();
+  if (o.idle_timeout > 0) wait_until(Wait::kIdle, ae::now() + o.idle_timeout);
   if (worker.shutting_down) {
     close_after_flush();
     return;
   }
   handle.start_read();
+  // Inside process() its loop goes on with the next pipelined request once the handler returned.
+  if (in_process) return;
   // The next pipelined request runs from the loop, not inside the handler that just ended.
   postpone([weak = weak_from_this()] {
     if (std::shared_ptr<HttpConnection> self = weak.lock()) {
@@ -347,7 +437,10 @@ void HttpConnection::response_done(Exchange& x) {
 }
 
 void HttpConnection::drained() {
-  if (handle.wbuf().empty()) handle.wtimeout(0);
+  if (write_timeout_on && handle.wbuf().empty()) {
+    write_timeout_on = false;
+    handle.wtimeout(0);
+  }
   if (current && current->on_drain) current->drained();
 }
 
@@ -355,12 +448,11 @@ void HttpConnection::close_after_flush() {
   if (phase == Phase::kClosed || phase == Phase::kDraining) return;
   phase = Phase::kDraining;
   current.reset();
+  flush_out();
   handle.push_shutdown();
   handle.rtimeout(0);
-  deadline = timer(kLingerSeconds, [this] {
-    auto pin = shared_from_this();
-    close();
-  });
+  body_timeout_on = false;
+  wait_until(Wait::kLinger, ae::now() + kLingerSeconds);
   process();
 }
 
@@ -368,6 +460,8 @@ void HttpConnection::close() {
   if (phase == Phase::kClosed) return;
   phase = Phase::kClosed;
   deadline = Timer();
+  waiting = Wait::kNothing;
+  out.clear();
   if (std::shared_ptr<Exchange> x = std::move(current)) x->lost();
   handle.destroy();
   worker.remove(*this);

@@ -2,6 +2,8 @@
 // (Content-Length, chunked, until close), HEAD, backpressure.
 #include <charconv>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include "core/loop.h"
 #include "http/internal/server_impl.h"
@@ -31,6 +33,13 @@ Headers& ServerResponse::headers() noexcept { return x_->headers; }
 
 void ServerResponse::send(std::string_view body) {
   if (x_->ended) return;
+  // The head and a small body leave in one write.
+  std::shared_ptr<http_internal::HttpConnection> pin;
+  std::optional<http_internal::HttpConnection::Cork> cork;
+  if (x_->conn != nullptr) {
+    pin = x_->conn->shared_from_this();
+    cork.emplace(*pin);
+  }
   if (!x_->head_sent) x_->send_head(body.size());
   x_->write_body(body);
   x_->finish();
@@ -69,10 +78,13 @@ void Exchange::send_head(std::optional<std::uint64_t> length) {
   head_only = bodiless || request.method() == "HEAD";
   keep_alive = conn->keep_alive_allowed();
 
-  std::string head;
-  head.reserve(256);
+  // Written straight into the connection's gathering buffer, sent when the cork lifts.
+  HttpConnection::Cork cork(*conn);
+  std::string& head = conn->out;
   head += "HTTP/1.1 ";
-  head += std::to_string(code);
+  char digits[8];
+  auto [code_end, code_ec] = std::to_chars(digits, digits + sizeof digits, code);
+  head.append(digits, code_end);
   head += ' ';
   std::string_view reason = http::reason_phrase(code);
   head += reason.empty() ? std::string_view("Unknown") : reason;
@@ -102,7 +114,11 @@ void Exchange::send_head(std::optional<std::uint64_t> length) {
   if (!bodiless) {
     if (length) {
       declared_length = length;
-      head += "Content-Length: " + std::to_string(*length) + "\r\n";
+      char digits[24];
+      auto [end, ec] = std::to_chars(digits, digits + sizeof digits, *length);
+      head += "Content-Length: ";
+      head.append(digits, end);
+      head += "\r\n";
     } else if (request.version() >= 11) {
       chunked = true;
       head += "Transfer-Encoding: chunked\r\n";
@@ -118,8 +134,6 @@ void Exchange::send_head(std::optional<std::uint64_t> length) {
     head += "Connection: keep-alive\r\n";
   }
   head += "\r\n";
-  conn->handle.push_write(head);
-  if (o.write_timeout > 0) conn->handle.wtimeout(o.write_timeout);
 }
 
 void Exchange::write_body(std::string_view bytes) {
@@ -130,18 +144,17 @@ void Exchange::write_body(std::string_view bytes) {
   }
   body_sent += bytes.size();
   if (head_only || bytes.empty()) return;
-  Handle& h = conn->handle;
+  HttpConnection& c = *conn;
   if (chunked) {
+    HttpConnection::Cork cork(c);
     char size[20];
     int n = std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
-    h.push_write(std::string_view(size, static_cast<std::size_t>(n)));
-    h.push_write(bytes);
-    h.push_write("\r\n");
+    c.write(std::string_view(size, static_cast<std::size_t>(n)));
+    c.write(bytes);
+    c.write("\r\n");
   } else {
-    h.push_write(bytes);
+    c.write(bytes);
   }
-  const http::ServerOptions& o = conn->worker.shared->options;
-  if (o.write_timeout > 0) h.wtimeout(o.write_timeout);
 }
 
 void Exchange::finish() {
@@ -151,7 +164,7 @@ void Exchange::finish() {
     return;
   }
   if (!head_sent) send_head(0);
-  if (chunked && !head_only) conn->handle.push_write("0\r\n\r\n");
+  if (chunked && !head_only) conn->write("0\r\n\r\n");
   // A body shorter than its Content-Length leaves the client waiting: only closing ends it.
   if (declared_length && body_sent < *declared_length && !head_only) keep_alive = false;
   ended = true;

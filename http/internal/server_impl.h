@@ -66,6 +66,21 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   ~HttpConnection();
   void start();
 
+  // Response bytes go through write(): while corked they collect in `out` and leave in one
+  // push_write (one send(2)) when the last cork is lifted, so a head and its body, and the
+  // answers to a batch of pipelined requests, share a write. Large pieces go straight through.
+  void write(std::string_view bytes);
+  void flush_out();
+  struct Cork {
+    explicit Cork(HttpConnection& c) noexcept : conn(c) { ++conn.corked; }
+    ~Cork() {
+      if (--conn.corked == 0) conn.flush_out();
+    }
+    Cork(const Cork&) = delete;
+    Cork& operator=(const Cork&) = delete;
+    HttpConnection& conn;
+  };
+
   void process();
   bool check_header(std::string_view raw);
   void dispatch();
@@ -79,9 +94,16 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   // moment so that it sees our answer rather than a reset.
   void close_after_flush();
   bool keep_alive_allowed() const;
-  void arm_idle();
 
   enum class Phase { kIdle, kReading, kHandling, kDraining, kClosed };
+  // What the connection's one timer waits for.
+  enum class Wait { kNothing, kIdle, kHeader, kLinger };
+  // Waits for `what` until ae::now() reaches `at`. The timer is re-armed only when `at` comes
+  // before the time it is armed for: a later deadline is found to be early when the timer fires,
+  // which then re-arms it for the rest (the lazy timeouts of AnyEvent::Handle), so a kept-alive
+  // connection does not touch the timer queue per request.
+  void wait_until(Wait what, double at);
+  void deadline_passed();
 
   Worker& worker;
   Handle handle;
@@ -89,6 +111,15 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   std::shared_ptr<Exchange> current;
   Phase phase = Phase::kIdle;
   Timer deadline;
+  Wait waiting = Wait::kNothing;
+  double wait_at = 0;
+  double armed_at = 0;  // when `deadline` fires; 0 when disarmed
+  double request_started = 0;
+  std::string out;
+  int corked = 0;
+  bool in_process = false;  // inside process(): a response finished there continues its loop
+  bool body_timeout_on = false;
+  bool write_timeout_on = false;
   std::string peer_host;
   std::uint16_t peer_port;
   bool peer_eof = false;
