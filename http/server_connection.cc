@@ -1,6 +1,8 @@
 // One client connection of ae::http::Server: reading requests with Beast's parser, enforcing the
 // limits, dispatching to the router, and moving on to the next (pipelined) request in order.
+#include <sys/socket.h>
 #include <algorithm>
+
 #include <charconv>
 #include <exception>
 #include <string>
@@ -149,13 +151,38 @@ void HttpConnection::write(std::string_view bytes) {
   }
   flush_out();
   handle.push_write(bytes);
-  if (!handle.wbuf().empty()) {
-    double t = worker.shared->options.write_timeout;
-    if (t > 0 && !write_timeout_on) {
-      write_timeout_on = true;
-      handle.wtimeout(t);
-    }
+  if (!handle.wbuf().empty()) arm_write_timeout();
+}
+
+void HttpConnection::arm_write_timeout() {
+  double t = worker.shared->options.write_timeout;
+  if (t > 0 && !write_timeout_on) {
+    write_timeout_on = true;
+    handle.wtimeout(t);
   }
+}
+
+void HttpConnection::disarm_write_timeout() {
+  if (write_timeout_on && handle.wbuf().empty()) {
+    write_timeout_on = false;
+    handle.wtimeout(0);
+  }
+}
+
+bool HttpConnection::send_out_before_body() {
+  if (out.empty()) return true;
+  if (!handle.wbuf().empty() || handle.filter() != nullptr || handle.fd() < 0) {
+    flush_out();
+    return false;
+  }
+  ssize_t n = ::send(handle.fd(), out.data(), out.size(), MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(out.size())) {
+    out.clear();
+    return true;
+  }
+  if (n > 0) out.erase(0, static_cast<std::size_t>(n));
+  flush_out();  // the Handle sends the rest, or raises the error the send met
+  return false;
 }
 
 void HttpConnection::flush_out() {
@@ -164,13 +191,7 @@ void HttpConnection::flush_out() {
   out.clear();
   if (out.capacity() > kKeptOutCapacity) std::string().swap(out);
   // The write timeout counts only while the client leaves data unread.
-  if (!handle.wbuf().empty()) {
-    double t = worker.shared->options.write_timeout;
-    if (t > 0 && !write_timeout_on) {
-      write_timeout_on = true;
-      handle.wtimeout(t);
-    }
-  }
+  if (!handle.wbuf().empty()) arm_write_timeout();
 }
 
 bool HttpConnection::keep_alive_allowed() const {
@@ -437,10 +458,7 @@ void HttpConnection::response_done(Exchange& x) {
 }
 
 void HttpConnection::drained() {
-  if (write_timeout_on && handle.wbuf().empty()) {
-    write_timeout_on = false;
-    handle.wtimeout(0);
-  }
+  disarm_write_timeout();
   if (current && current->on_drain) current->drained();
 }
 

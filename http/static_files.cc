@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +16,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/loop.h"
 #include "http/date.h"
+#include "http/internal/open_file_cache.h"
 #include "http/internal/server_impl.h"
 #include "http/internal/static_parse.h"
 #include "http/status.h"
@@ -23,49 +26,84 @@
 namespace ae::http_internal {
 namespace {
 
+// The piece size of the copying path (through a filter: TLS).
 constexpr std::size_t kPiece = 64 * 1024;
 
-// An open file being sent; lives in Exchange::file.
+// A file body being sent; lives in Exchange::file.
 struct FileSender {
-  ~FileSender() {
-    if (fd >= 0) ::close(fd);
-  }
-  int fd = -1;
+  std::shared_ptr<const OpenFile> file;
   std::uint64_t offset = 0;
   std::uint64_t end = 0;  // exclusive
+  // While sendfile(2) waits for room in the socket.
+  Io writable;
 };
 
-// Writes the next piece and asks to be called again once it drained.
+// Sends the next part of the body: with sendfile(2) from the file to the socket when no filter
+// sits in between (the bytes never enter this process), else by copying pieces through the
+// Handle (TLS). Either way it continues once the socket can take more, and ends the response.
 void pump(const std::shared_ptr<Exchange>& x) {
   auto* f = static_cast<FileSender*>(x->file.get());
   if (f == nullptr || x->conn == nullptr) return;
+  HttpConnection& c = *x->conn;
   if (f->offset >= f->end) {
     x->finish();
     return;
   }
-  std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, f->end - f->offset));
-  std::string buf(want, '\0');
-  ssize_t n = ::pread(f->fd, buf.data(), want, static_cast<off_t>(f->offset));
-  if (n <= 0) {
-    // The file shrank or failed under us: the promised length cannot be kept, so the connection
-    // closes (finish() sees the short body).
-    x->finish();
+  std::weak_ptr<Exchange> weak = x;
+  auto again = [weak] {
+    if (std::shared_ptr<Exchange> self = weak.lock()) pump(self);
+  };
+  if (c.handle.filter() != nullptr) {
+    std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, f->end - f->offset));
+    std::string buf(want, '\0');
+    ssize_t n = ::pread(f->file->fd, buf.data(), want, static_cast<off_t>(f->offset));
+    if (n <= 0) {
+      // The file shrank or failed under us: the promised length cannot be kept, so the
+      // connection closes (finish() sees the short body).
+      x->finish();
+      return;
+    }
+    f->offset += static_cast<std::uint64_t>(n);
+    x->write_body(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+    x->set_on_drain(again);
     return;
   }
-  f->offset += static_cast<std::uint64_t>(n);
-  x->write_body(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-  std::weak_ptr<Exchange> weak = x;
-  x->set_on_drain([weak] {
-    if (std::shared_ptr<Exchange> self = weak.lock()) pump(self);
-  });
-}
-
-std::string etag_of(const struct stat& st) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
-                static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1000000000ull +
-                    static_cast<unsigned long long>(st.st_mtim.tv_nsec));
-  return buf;
+  // sendfile writes behind the Handle's back, so it starts only once the Handle has nothing
+  // queued; the head waiting in the connection's buffer goes first, straight to the socket with
+  // MSG_MORE so that it shares a packet with the body's start.
+  if (!c.handle.wbuf().empty() || !c.send_out_before_body()) {
+    c.flush_out();
+    x->set_on_drain(again);
+    return;
+  }
+  int sock = c.handle.fd();
+  while (f->offset < f->end) {
+    auto off = static_cast<off_t>(f->offset);
+    std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(1 << 30, f->end - f->offset));
+    ssize_t n = ::sendfile(sock, f->file->fd, &off, want);
+    if (n > 0) {
+      f->offset += static_cast<std::uint64_t>(n);
+      x->body_sent += static_cast<std::uint64_t>(n);
+      c.handle.wtimeout_reset();
+      continue;
+    }
+    if (n == 0) break;  // the file shrank: finish() sees the short body and closes
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!f->writable) f->writable = io(sock, kWrite, again);
+      c.arm_write_timeout();
+      return;
+    }
+    // The client went away: the connection's own read or write sees the error as well, but
+    // nothing else is writing now, so close here.
+    std::shared_ptr<HttpConnection> pin = c.shared_from_this();
+    c.close();
+    return;
+  }
+  c.disarm_write_timeout();
+  x->finish();
 }
 
 std::string html_escape(std::string_view s) {
@@ -121,24 +159,19 @@ void send_plain(http::ServerResponse& res, int status) {
 
 }  // namespace
 
-void send_file(Exchange& x, const std::string& path) {
-  http::ServerResponse& res = x.response;
-  const http::ServerRequest& req = x.request;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    int error = errno;
-    if (fd >= 0) ::close(fd);
-    send_plain(res, fd < 0 && (error == EACCES || error == EPERM) ? 403 : 404);
+void send_open_file(Exchange& x, std::shared_ptr<const OpenFile> file) {
+  if (x.conn == nullptr) {
+    x.finish();
     return;
   }
+  http::ServerResponse& res = x.response;
+  const http::ServerRequest& req = x.request;
   auto sender = std::make_shared<FileSender>();
-  sender->fd = fd;
-  auto size = static_cast<std::uint64_t>(st.st_size);
-  std::string etag = etag_of(st);
+  std::uint64_t size = file->size;
+  const std::string& etag = file->etag;
   http::Headers& h = x.headers;
-  if (!h.contains("Content-Type")) h.set("Content-Type", http::mime_type(path));
-  h.set("Last-Modified", http::format_date(static_cast<double>(st.st_mtim.tv_sec)));
+  if (!h.contains("Content-Type")) h.set("Content-Type", file->content_type);
+  h.set("Last-Modified", file->last_modified);
   h.set("ETag", etag);
   h.set("Accept-Ranges", "bytes");
 
@@ -148,7 +181,7 @@ void send_file(Exchange& x, const std::string& path) {
     not_modified = etag_matches(*inm, etag);
   } else if (std::optional<std::string_view> ims = req.headers().get("If-Modified-Since")) {
     std::optional<double> since = http::parse_date(*ims);
-    not_modified = since && static_cast<double>(st.st_mtim.tv_sec) <= *since;
+    not_modified = since && static_cast<double>(file->mtime) <= *since;
   }
   if (not_modified) {
     res.status(304);
@@ -179,14 +212,28 @@ void send_file(Exchange& x, const std::string& path) {
         break;
     }
   }
+  // The head and the body's first bytes leave together; the connection may close in between.
+  std::shared_ptr<HttpConnection> pin = x.conn->shared_from_this();
+  HttpConnection::Cork cork(*pin);
   x.send_head(sender->end - sender->offset);
   if (x.head_only || sender->offset == sender->end) {
     x.body_sent = sender->end - sender->offset;
     x.finish();
     return;
   }
+  sender->file = std::move(file);
   x.file = sender;
   pump(x.shared_from_this());
+}
+
+void send_file(Exchange& x, const std::string& path) {
+  int error = 0;
+  std::shared_ptr<const OpenFile> file = OpenFile::open(path, error);
+  if (!file) {
+    send_plain(x.response, error == EACCES || error == EPERM ? 403 : 404);
+    return;
+  }
+  send_open_file(x, std::move(file));
 }
 
 }  // namespace ae::http_internal
@@ -254,6 +301,7 @@ Handler static_files(const std::string& root_dir, StaticOptions options) {
   }
   std::string root = resolved;
   return [root, options](ServerRequest& req, ServerResponse& res) {
+    if (res.ended() || res.head_sent()) return;
     auto refuse = [&](int status) {
       res.headers().set("Content-Type", "text/plain; charset=utf-8");
       res.send(status, std::to_string(status) + " " + std::string(reason_phrase(status)) + "\n");
@@ -268,6 +316,24 @@ Handler static_files(const std::string& root_dir, StaticOptions options) {
       at = next + 1;
     }
     std::string full = root + *path;
+    http_internal::Exchange& x = http_internal::Exchange::of(res);
+    auto& cache = Loop::current().service<http_internal::OpenFileCache>();
+    double now = ae::now();
+    bool cached = options.cache_valid > 0;
+    if (cached) {
+      if (std::shared_ptr<const http_internal::OpenFile> f =
+              cache.find(full, now, options.cache_valid)) {
+        return http_internal::send_open_file(x, std::move(f));
+      }
+    }
+    auto serve = [&](const std::string& file_path) {
+      int error = 0;
+      std::shared_ptr<const http_internal::OpenFile> f =
+          http_internal::OpenFile::open(file_path, error);
+      if (!f) return refuse(error == EACCES || error == EPERM ? 403 : 404);
+      if (cached) cache.insert(full, f, now, options.cache_valid);
+      http_internal::send_open_file(x, std::move(f));
+    };
     char real[PATH_MAX];
     if (::realpath(full.c_str(), real) == nullptr) return refuse(404);
     std::string real_path = real;
@@ -275,7 +341,7 @@ Handler static_files(const std::string& root_dir, StaticOptions options) {
     if (real_path != root && !real_path.starts_with(root + "/")) return refuse(404);
     struct stat st {};
     if (::stat(real, &st) < 0) return refuse(404);
-    if (!S_ISDIR(st.st_mode)) return res.send_file(real_path);
+    if (!S_ISDIR(st.st_mode)) return serve(real_path);
     if (path->back() != '/') {
       res.headers().set("Location", std::string(req.path()) + "/");
       return refuse(301);
@@ -283,7 +349,7 @@ Handler static_files(const std::string& root_dir, StaticOptions options) {
     std::string index = real_path + "/" + options.index;
     struct stat ist {};
     if (!options.index.empty() && ::stat(index.c_str(), &ist) == 0 && S_ISREG(ist.st_mode)) {
-      return res.send_file(index);
+      return serve(index);
     }
     if (!options.list) return refuse(403);
     DIR* dir = ::opendir(real);

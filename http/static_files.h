@@ -9,6 +9,7 @@
 // one that resolves through a symbolic link to a place outside the root is refused with 404,
 // as is a file that cannot be read. A directory is answered with a redirect to its name with a
 // trailing '/', then with its index file, else (with `list`) an HTML listing, else 403.
+// File bodies go out with sendfile(2) on plain connections (through the Handle on TLS ones).
 #pragma once
 
 #include <string>
@@ -23,6 +24,10 @@ struct StaticOptions {
   std::string index = "index.html";
   // Lists a directory that has no index file (otherwise 403).
   bool list = false;
+  // Seconds an opened file (its fd, size, dates, ETag, and where its path led) is reused by later
+  // requests on the same loop, as nginx's open_file_cache with open_file_cache_valid: a file that
+  // changes or goes away is noticed at most this late. 0: look up and open it for each request.
+  double cache_valid = 1;
 };
 
 // A handler (for a route whose pattern ends in "*path", or any route: it uses the request's

@@ -33,6 +33,7 @@ struct ServerShared {
 // coroutine handler until the coroutine returns.
 struct Exchange : std::enable_shared_from_this<Exchange> {
   explicit Exchange(HttpConnection& c) noexcept : response(*this), conn(&c) {}
+  static Exchange& of(http::ServerResponse& r) noexcept { return *r.x_; }
 
   void send_head(std::optional<std::uint64_t> length);
   void write_body(std::string_view bytes);
@@ -57,9 +58,13 @@ struct Exchange : std::enable_shared_from_this<Exchange> {
   std::uint64_t body_sent = 0;
   Function<void()> on_drain;
   Function<void()> on_close;
-  // State of a send_file() in progress (http/static_file.cc).
+  // State of a send_file() in progress (http/static_files.cc).
   std::shared_ptr<void> file;
 };
+
+struct OpenFile;
+// Serves `file` for the exchange's request (Range, conditional GET); http/static_files.cc.
+void send_open_file(Exchange& x, std::shared_ptr<const OpenFile> file);
 
 struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   HttpConnection(Worker& w, int fd, std::string host, std::uint16_t port);
@@ -71,6 +76,13 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   // answers to a batch of pipelined requests, share a write. Large pieces go straight through.
   void write(std::string_view bytes);
   void flush_out();
+  // For a body the server writes to the fd itself (sendfile): sends what is gathered straight
+  // to the socket with MSG_MORE when the Handle has nothing queued and no filter; true when
+  // nothing is left, else the rest went to the Handle (wait for its drain).
+  bool send_out_before_body();
+  // The write timeout runs while the client leaves data unread.
+  void arm_write_timeout();
+  void disarm_write_timeout();
   struct Cork {
     explicit Cork(HttpConnection& c) noexcept : conn(c) { ++conn.corked; }
     ~Cork() {

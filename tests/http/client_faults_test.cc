@@ -11,8 +11,8 @@
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
 #include "tests/support/black_hole.h"
-#include "tests/support/ports.h"
 #include "tests/support/loop.h"
+#include "tests/support/ports.h"
 #include "tests/support/run_until.h"
 #include "tls/error.h"
 

@@ -17,8 +17,8 @@
 #include "core/core.h"
 #include "http/internal/fcgi_protocol.h"
 #include "socket/connect.h"
-#include "tests/support/run_until.h"
 #include "tests/http/fcgi_client.h"
+#include "tests/support/run_until.h"
 #include "tests/support/sockets.h"
 
 namespace ae::http_test {
@@ -234,8 +234,8 @@ TEST(FcgiServerTest, GetValuesIsAnswered) {
   std::string out;
   proto::append_record(out, proto::kGetValues, 0, names);
   p.client->raw(out);
-  ASSERT_TRUE(testing::run_until(
-      [&] { return p.client->management().contains(proto::kGetValuesResult); }));
+  ASSERT_TRUE(
+      testing::run_until([&] { return p.client->management().contains(proto::kGetValuesResult); }));
   std::map<std::string, std::string> values;
   ASSERT_TRUE(proto::decode_pairs(p.client->management()[proto::kGetValuesResult], values));
   EXPECT_EQ(values,
@@ -248,8 +248,8 @@ TEST(FcgiServerTest, AnUnknownManagementRecordIsAnsweredWithUnknownType) {
   std::string out;
   proto::append_record(out, 42, 0, "x");
   p.client->raw(out);
-  ASSERT_TRUE(testing::run_until(
-      [&] { return p.client->management().contains(proto::kUnknownType); }));
+  ASSERT_TRUE(
+      testing::run_until([&] { return p.client->management().contains(proto::kUnknownType); }));
   EXPECT_EQ(p.client->management()[proto::kUnknownType][0], 42);
 }
 

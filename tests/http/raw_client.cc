@@ -38,8 +38,7 @@ RawClient::RawClient(std::uint16_t port)
                                 }) {}
 
 bool RawClient::wait_for(std::string_view text) {
-  return testing::run_until(
-             [&] { return received_.find(text) != std::string::npos || closed_; }) &&
+  return testing::run_until([&] { return received_.find(text) != std::string::npos || closed_; }) &&
          received_.find(text) != std::string::npos;
 }
 

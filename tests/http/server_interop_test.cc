@@ -140,6 +140,40 @@ TEST(HttpServerInteropTest, CurlGetsRangesAndConditionalAnswersForFiles) {
   EXPECT_EQ(unsatisfiable.out, "416");
 }
 
+TEST(HttpServerInteropTest, CurlGetsFileBodiesByteExactOverOneConnection) {
+  Fixture f;
+  // Whole, a range from the middle, a range at the end, HEAD, then a small file: sendfile bodies
+  // and the heads before them must line up on one kept-alive connection.
+  Outcome r = run({"/usr/bin/curl",
+                   "-sS",
+                   f.url("/big.bin"),
+                   "--next",
+                   "-sS",
+                   "-r",
+                   "1000-2999999",
+                   f.url("/big.bin"),
+                   "--next",
+                   "-sS",
+                   "-r",
+                   "-7",
+                   f.url("/big.bin"),
+                   "--next",
+                   "-sS",
+                   "-I",
+                   f.url("/big.bin"),
+                   "--next",
+                   "-sS",
+                   f.url("/index.html")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string expected = f.big + f.big.substr(1000, 2999000) + f.big.substr(f.big.size() - 7);
+  ASSERT_TRUE(r.out.starts_with(expected)) << r.out.size();
+  std::string rest = r.out.substr(expected.size());
+  EXPECT_TRUE(contains(rest, "Content-Length: " + std::to_string(f.big.size()))) << rest;
+  EXPECT_TRUE(rest.ends_with("\r\n\r\n<h1>ae</h1>\n")) << rest;
+  EXPECT_EQ(f.requests, 5);
+  EXPECT_EQ(f.peers.size(), 1u);
+}
+
 TEST(HttpServerInteropTest, H2loadPipelinesRequestsOverHttp1) {
   Fixture f;
   Outcome r = run({"/usr/bin/h2load", "--h1", "-n", "2000", "-c", "4", "-m", "16", f.url("/small")},

@@ -10,18 +10,18 @@
 #include <vector>
 
 #include "core/core.h"
-#include "tests/support/run_until.h"
 #include "tests/http/raw_client.h"
+#include "tests/support/run_until.h"
 
 namespace ae::http_test {
 namespace {
 
-using testing::run_until;
 using http::Router;
 using http::Server;
 using http::ServerOptions;
 using http::ServerRequest;
 using http::ServerResponse;
+using testing::run_until;
 
 constexpr std::string_view kGet = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -287,8 +287,7 @@ TEST(HttpServerTest, MalformedAndOversizedRequestsGetTheirStatusAndAClose) {
        "fffffffffffffffff1\r\nabc\r\n",
        ""},
       {"transfer-encoding not ending in chunked",
-       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc",
-       "400 Bad Request"},
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", "400 Bad Request"},
       {"transfer-encoding in HTTP/1.0",
        "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
        "400 Bad Request"},
