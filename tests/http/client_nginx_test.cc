@@ -199,6 +199,7 @@ TEST_F(ClientNginxTest, SequentialRequestsShareOneConnectionInNginxsLog) {
         fetch_now("GET", nginx_->url("/index.html?keepalive=" + std::to_string(i))).hdr.status,
         200);
   }
+  ASSERT_TRUE(nginx_->wait_for_access_log("keepalive=", 5)) << nginx_->access_log();
   std::vector<std::string> conns = nginx_->connections_of("keepalive=");
   ASSERT_EQ(conns.size(), 5u) << nginx_->access_log();
   EXPECT_EQ(std::set<std::string>(conns.begin(), conns.end()).size(), 1u) << nginx_->access_log();
@@ -217,6 +218,7 @@ TEST_F(ClientNginxTest, ParallelRequestsUseAtMostThePoolsConnections) {
                           }));
   }
   ASSERT_TRUE(testing::run_until([&] { return done == 30; }));
+  ASSERT_TRUE(nginx_->wait_for_access_log("parallel=", 30)) << nginx_->access_log();
   std::vector<std::string> conns = nginx_->connections_of("parallel=");
   ASSERT_EQ(conns.size(), 30u);
   EXPECT_LE(std::set<std::string>(conns.begin(), conns.end()).size(), 3u);

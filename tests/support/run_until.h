@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 
 #include "core/watchers.h"
 
@@ -27,5 +28,13 @@ inline constexpr Seconds kPatience = 10s;
 // iteration, so it must become true through the loop's events (watchers, postpone, Loop::post),
 // not through another thread's plain writes.
 bool run_until(const std::function<bool()>& condition, Seconds timeout = kPatience);
+
+// Runs Loop::current() until `holds(content of the file at path)` is true or `timeout` passed;
+// returns the last answer. For logs written by another process (nginx, tinyproxy), which may
+// write a request's line only after the client already has the response: an inotify watch on
+// the file's directory wakes the loop whenever a file in it is written, so this waits for the
+// write itself, without polling.
+bool run_until_file(const std::string& path, const std::function<bool(const std::string&)>& holds,
+                    Seconds timeout = kPatience);
 
 }  // namespace ae::testing

@@ -92,4 +92,10 @@ std::vector<std::string> Nginx::connections_of(std::string_view part) const {
   return out;
 }
 
+bool Nginx::wait_for_access_log(std::string_view part, std::size_t count) const {
+  return testing::run_until_file(dir_ + "/access.log", [&](const std::string&) {
+    return connections_of(part).size() >= count;
+  });
+}
+
 }  // namespace ae::http_test

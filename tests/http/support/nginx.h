@@ -49,6 +49,9 @@ class Nginx {
   std::string access_log() const;
   // The connection numbers of the access log's lines for requests whose line contains `part`.
   std::vector<std::string> connections_of(std::string_view part) const;
+  // Waits until at least `count` lines of the access log contain `part`: nginx writes a
+  // request's line after sending the response, so a client can finish before the line exists.
+  bool wait_for_access_log(std::string_view part, std::size_t count = 1) const;
 
  private:
   std::string name_;
