@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/loop.h"
+#include "debug/internal/accounting.h"
 #include "debug/internal/registry.h"
 #include "debug/internal/state.h"
 #include "debug/internal/strict_checks.h"
@@ -132,7 +133,8 @@ void on_destroyed(WatcherId node) noexcept {
   if (!line.empty()) log_line(LogLevel::kTrace, line);
 }
 
-void on_enter(LoopId, WatcherId node) {
+void on_enter(LoopId loop, WatcherId node) {
+  if (LoopState* state = state_of(loop)) account_enter(*state);
   std::uint64_t id = 0;
   std::string line;
   {
@@ -149,11 +151,47 @@ void on_enter(LoopId, WatcherId node) {
   if (!line.empty()) log_line(LogLevel::kTrace, line);
 }
 
-void on_leave(LoopId, WatcherId node, const std::exception_ptr* error) noexcept {
+std::string milliseconds(std::int64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e6);
+  return buf;
+}
+
+// Under the registry's mutex: the stall report of `r` (nullptr: a watcher made while //debug
+// was off) for a callback that ran `own_ns`.
+std::string stall_report(const Record* r, WatcherId node, std::int64_t own_ns,
+                         std::int64_t threshold_ns) {
+  std::string s = "stall: callback of ";
+  if (r != nullptr) {
+    s += identity(*r);
+  } else {
+    s += "an unrecorded " + std::string(watcher_type_name(debug_watcher_type(node))) + " watcher";
+  }
+  s += " ran " + milliseconds(own_ns) + " ms (threshold " + milliseconds(threshold_ns) + " ms)";
+  if (r != nullptr) {
+    s += "; made in ";
+    s += r->where.function_name();
+    if (!r->backtrace.empty()) {
+      s += "; creation backtrace:";
+      for (const std::string& frame : r->backtrace) s += "\n  " + frame;
+    }
+  }
+  return s;
+}
+
+void on_leave(LoopId loop, WatcherId node, const std::exception_ptr* error) noexcept {
   if (!t_running.empty()) t_running.pop_back();
   try {
+    LoopState* state = state_of(loop);
+    std::int64_t own_ns = state != nullptr ? account_leave(*state) : 0;
+    std::int64_t threshold_ns = switches().stall_ns.load(std::memory_order_relaxed);
+    bool longest =
+        state != nullptr && static_cast<std::uint64_t>(own_ns) >
+                                state->longest_callback_ns.load(std::memory_order_relaxed);
+    bool stalled = own_ns > threshold_ns;
     std::string trace_line;
     std::string error_line;
+    std::string stall_line;
     std::string who;
     {
       Registry& reg = registry();
@@ -168,12 +206,25 @@ void on_leave(LoopId, WatcherId node, const std::exception_ptr* error) noexcept 
           error_line = "callback of " + who + " threw: " + what;
         }
         if (traced(*r) && trace_enabled()) trace_line = "leave " + who;
-        if (--r->running == 0 && r->destroyed) reg.erase(r);
-      } else if (error != nullptr) {
-        error_line = "callback of an unrecorded watcher threw: " + error_text(*error);
+      } else {
+        who = "an unrecorded " + std::string(watcher_type_name(debug_watcher_type(node))) +
+              " watcher";
+        if (error != nullptr) {
+          error_line = "callback of an unrecorded watcher threw: " + error_text(*error);
+        }
       }
+      if (stalled) stall_line = stall_report(r, node, own_ns, threshold_ns);
+      if (r != nullptr && --r->running == 0 && r->destroyed) reg.erase(r);
     }
+    if (longest) {
+      std::lock_guard lock(state->longest_mutex);
+      state->longest_callback_ns.store(static_cast<std::uint64_t>(own_ns),
+                                       std::memory_order_relaxed);
+      state->longest_callback = who;
+    }
+    if (stalled && state != nullptr) bump(state->stalls);
     if (!error_line.empty()) log_line(LogLevel::kError, error_line);
+    if (!stall_line.empty()) log_line(LogLevel::kWarn, stall_line);
     if (!trace_line.empty()) log_line(LogLevel::kTrace, trace_line);
   } catch (...) {
     // Out of memory while reporting: the report is lost, the program goes on.
@@ -196,7 +247,16 @@ void on_dispatch_begin(LoopId loop) {
   LoopState* state = state_of(loop);
   if (state == nullptr) return;  // a loop made before //debug was on, never used since
   state->owner.store(std::this_thread::get_id(), std::memory_order_release);
+  account_dispatch_begin(*state);
   if (switches().strict.load(std::memory_order_relaxed)) strict_check_fds(*state);
+}
+
+void on_dispatch_end(LoopId loop) noexcept {
+  if (LoopState* state = state_of(loop)) account_dispatch_end(*state);
+}
+
+void on_timer_due(LoopId loop, WatcherId, std::int64_t late_ns) noexcept {
+  if (LoopState* state = state_of(loop)) account_timer_due(*state, late_ns);
 }
 
 const DebugHooks kHooks = {
@@ -208,6 +268,8 @@ const DebugHooks kHooks = {
     .enter = &on_enter,
     .leave = &on_leave,
     .dispatch_begin = &on_dispatch_begin,
+    .dispatch_end = &on_dispatch_end,
+    .timer_due = &on_timer_due,
     .blocking_wait = &on_blocking_wait,
 };
 
@@ -240,8 +302,25 @@ void update_hooks() noexcept {
   set_debug_hooks(on ? &kHooks : nullptr);
 }
 
-LoopState::LoopState(Loop& l) : loop(l), id(debug_loop_id(l)) { set_debug_slot(l, this); }
-LoopState::~LoopState() { set_debug_slot(loop, nullptr); }
+LoopList& loop_list() {
+  static LoopList* list = new LoopList;  // never destroyed: loops may outlive static destruction
+  return *list;
+}
+
+LoopState::LoopState(Loop& l) : loop(l), id(debug_loop_id(l)), model(l.model()) {
+  LoopList& list = loop_list();
+  std::lock_guard lock(list.mutex);
+  number = list.next_number++;
+  list.all.push_back(this);
+  set_debug_slot(l, this);
+}
+
+LoopState::~LoopState() {
+  LoopList& list = loop_list();
+  std::lock_guard lock(list.mutex);
+  std::erase(list.all, this);
+  set_debug_slot(loop, nullptr);
+}
 
 LoopState& attach(Loop& loop) {
   if (LoopState* s = state_of(debug_loop_id(loop))) return *s;

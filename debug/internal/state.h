@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,8 @@ struct Switches {
   std::atomic<bool> strict{false};
   std::atomic<bool> metrics{false};
   std::atomic<int> shells{0};  // shells running: they need the registry
+  // A callback running longer than this is a stall (AE_STALL_MS; asyncio's slow_callback_duration).
+  std::atomic<std::int64_t> stall_ns{100'000'000};
 };
 Switches& switches() noexcept;
 
@@ -65,22 +68,40 @@ struct LoopState {
   std::int64_t next_fd_check_ns = 0;
 
   // ---- Metrics (see debug/metrics.h) ----
+  std::uint64_t number = 0;  // from 1, in the order //debug first saw loops
+  std::string model;         // the backend's name
   std::atomic<std::uint64_t> iterations{0};
   std::atomic<std::uint64_t> callbacks{0};
-  std::atomic<std::uint64_t> callback_ns{0};
-  std::atomic<std::uint64_t> wait_ns{0};
+  std::atomic<std::uint64_t> callback_ns{0};  // inside callbacks, nested ones counted once
+  std::atomic<std::uint64_t> wait_ns{0};      // between outermost dispatches
   std::atomic<std::uint64_t> longest_callback_ns{0};
-  std::atomic<std::uint64_t> longest_callback_watcher{0};
   std::atomic<std::uint64_t> timers_due{0};
   std::atomic<std::uint64_t> timer_lag_ns{0};  // summed over timers_due
   std::atomic<std::uint64_t> max_timer_lag_ns{0};
   std::atomic<std::uint64_t> stalls{0};
-  // Loop-thread only: when the last outermost dispatch ended (0: none yet), dispatch nesting,
-  // and the start times of the callbacks running now, innermost last.
+  // The identity of the watcher whose callback was the longest; read from any thread.
+  mutable std::mutex longest_mutex;
+  std::string longest_callback;
+
+  // Loop-thread only: when the last outermost dispatch ended (0: none yet, or an exception cut
+  // it short), dispatch nesting, and the callbacks running now, innermost last.
+  struct Frame {
+    std::int64_t started_ns;
+    std::int64_t nested_ns;  // time spent in callbacks nested inside this one
+  };
   std::int64_t idle_since_ns = 0;
   int dispatch_depth = 0;
-  std::vector<std::int64_t> callback_started_ns;
+  std::vector<Frame> frames;
 };
+
+// Every loop's state, for readers on any thread (the metrics, the shell). A LoopState is listed
+// from its construction to its destruction. Lock order: this mutex before the registry's.
+struct LoopList {
+  std::mutex mutex;
+  std::vector<LoopState*> all;
+  std::uint64_t next_number = 1;
+};
+LoopList& loop_list();
 
 // The state of `loop` (made on first use), on the loop's thread.
 LoopState& attach(Loop& loop);
