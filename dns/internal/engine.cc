@@ -279,6 +279,7 @@ QueryResult Engine::outcome(int status, const unsigned char* abuf, int alen) {
     case ARES_ENOMEM:
       r.error = dns::Error::kNoMemory;
       break;
+    case ARES_EBADRESP:  // the answer was no DNS message (see AresChannel)
     default:
       r.error = dns::Error::kBadResponse;
       break;

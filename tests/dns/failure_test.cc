@@ -118,6 +118,48 @@ TEST_P(FailureTest, MalformedAnswerIsABadResponse) {
   EXPECT_EQ(a(r, "host.test").ec, Error::kBadResponse);
 }
 
+// c-ares drops an answer whose question it cannot read and would wait for the timeout; the
+// lookup ends with the first answer instead, so the server sees one query, not one per round of
+// the retry schedule.
+TEST_P(FailureTest, GarbageWithTheQueryIdIsABadResponseAtOnce) {
+  FakeServer server([](const Message& q) -> Answer {
+    // The id, then octets that are no DNS message (the question's name points past the end).
+    std::vector<std::uint8_t> wire(40, 0xff);
+    wire[0] = static_cast<std::uint8_t>(q.id >> 8);
+    wire[1] = static_cast<std::uint8_t>(q.id);
+    return wire;
+  });
+  Resolver r(options(server.address(), {2, 5, 5}));
+  Records got = wait_for_lookup<std::vector<Record>>(
+      [&](Resolver::Callback cb) { return r.a("host.test", std::move(cb)); }, 60s);
+  EXPECT_EQ(got.ec, Error::kBadResponse);
+  EXPECT_EQ(server.queries(), 1u);
+  EXPECT_EQ(dns::to_resolve_error(got.ec), ResolveError::kServerFailure);
+}
+
+TEST_P(FailureTest, AnswerShorterThanAHeaderIsABadResponseAtOnce) {
+  FakeServer server([](const Message& q) -> Answer {
+    return std::vector<std::uint8_t>{static_cast<std::uint8_t>(q.id >> 8),
+                                     static_cast<std::uint8_t>(q.id), 0x81, 0x80};
+  });
+  Resolver r(options(server.address(), {2, 5, 5}));
+  Records got = wait_for_lookup<std::vector<Record>>(
+      [&](Resolver::Callback cb) { return r.a("host.test", std::move(cb)); }, 60s);
+  EXPECT_EQ(got.ec, Error::kBadResponse);
+  EXPECT_EQ(server.queries(), 1u);
+}
+
+TEST_P(FailureTest, GarbageWithAnotherIdIsIgnored) {
+  FakeServer server([](const Message& q) -> Answer {
+    std::vector<std::uint8_t> wire(40, 0xff);
+    wire[0] = static_cast<std::uint8_t>((q.id + 1) >> 8);
+    wire[1] = static_cast<std::uint8_t>(q.id + 1);
+    return wire;
+  });
+  Resolver r(options(server.address(), {0.2}));
+  EXPECT_EQ(a(r, "host.test").ec, Error::kTimedOut);
+}
+
 TEST_P(FailureTest, AnswerWithTheWrongIdIsIgnored) {
   FakeServer spoofer([](const Message& q) -> Answer {
     Message other = q;
