@@ -7,11 +7,13 @@ namespace ae::debug_internal {
 void account_dispatch_begin(LoopState& state) noexcept {
   // A dispatch that starts while no callback of this loop runs is an outermost one. Counting
   // that way, rather than trusting the nesting count alone, recovers from an exception that
-  // skipped dispatch_end on its way out of run().
-  if (!state.frames.empty()) {
+  // skipped dispatch_end on its way out of run(). And a callback frame outside any dispatch was
+  // entered before the hooks were installed and will never be left through them.
+  if (!state.frames.empty() && state.dispatch_depth > 0) {
     ++state.dispatch_depth;
     return;
   }
+  state.frames.clear();
   std::int64_t now = mono_ns();
   if (state.idle_since_ns != 0)
     bump(state.wait_ns, static_cast<std::uint64_t>(now - state.idle_since_ns));

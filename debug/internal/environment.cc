@@ -5,6 +5,7 @@
 //   AE_STRICT=1         ae::debug::strict(true) (0: off)
 //   AE_DEBUG_METRICS=1  ae::debug::metrics(true) (0: off)
 //   AE_STALL_MS=N       ae::debug::stall_threshold(N ms), and metrics(true)
+//   AE_DEBUG_SHELL=A    ae::debug::shell(A) on the first loop made, for its lifetime
 //
 // A malformed value is reported on stderr and ignored. A setuid or setgid program ignores these
 // variables (secure_getenv), as //log does with its own.
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "debug/internal/state.h"
 #include "debug/metrics.h"
 #include "debug/strict.h"
 #include "debug/wrap.h"
@@ -63,6 +65,9 @@ struct ReadEnvironment {
       } else {
         complain("AE_STALL_MS", s, "a number of milliseconds from 1 to 86400000");
       }
+    }
+    if (const char* v = ::secure_getenv("AE_DEBUG_SHELL"); v != nullptr && *v != '\0') {
+      set_pending_shell(v);
     }
   }
 };

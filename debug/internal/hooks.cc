@@ -81,7 +81,10 @@ std::string error_text(const std::exception_ptr& error) {
 
 // ---- The hooks ----------------------------------------------------------------------------------
 
-void on_loop_created(Loop& loop) { attach(loop); }
+void on_loop_created(Loop& loop) {
+  attach(loop);
+  start_pending_shell(loop);
+}
 
 void on_created(Loop& loop, WatcherId node, const WatcherSpec& spec) {
   attach(loop);
@@ -300,6 +303,13 @@ void update_hooks() noexcept {
   Switches& s = switches();
   bool on = s.wrap.load() > 0 || s.strict.load() || s.metrics.load() || s.shells.load() > 0;
   set_debug_hooks(on ? &kHooks : nullptr);
+  if (!on) {
+    // With no hook installed, no destroy is seen: the records would outlive their watchers.
+    Registry& reg = registry();
+    std::lock_guard lock(reg.mutex);
+    reg.by_node.clear();
+    reg.by_id.clear();
+  }
 }
 
 LoopList& loop_list() {

@@ -49,6 +49,13 @@ std::size_t callback_depth() noexcept;
 // Writes `line` to the context "ae::debug" at `level`.
 void log_line(LogLevel level, const std::string& line);
 
+// AE_DEBUG_SHELL: remembers `address` for start_pending_shell() (and counts it as a shell, so
+// that the hooks see the first loop made).
+void set_pending_shell(std::string address);
+// Starts the shell AE_DEBUG_SHELL asked for on `loop`, if it was not started yet; it lives as a
+// service of the loop.
+void start_pending_shell(Loop& loop);
+
 // Installs the hooks if any feature is on, removes them otherwise. Call after each change.
 void update_hooks() noexcept;
 
