@@ -204,7 +204,7 @@ void on_leave(LoopId loop, WatcherId node, const std::exception_ptr* error) noex
         who = identity(*r);
         if (error != nullptr) {
           std::string what = error_text(*error);
-          if (r->errors.size() == kKeptErrors) r->errors.pop_front();
+          if (r->errors.size() == kKeptErrors) r->errors.erase(r->errors.begin());
           r->errors.push_back(what);
           error_line = "callback of " + who + " threw: " + what;
         }

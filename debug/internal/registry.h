@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,12 +31,12 @@ struct Record {
   double created = 0;
   std::uint64_t invocations = 0;
   int wrap_level = 0;
-  std::optional<bool> trace;  // this watcher's own switch, overriding the global one
-  int running = 0;            // nesting depth of its callback
-  bool destroyed = false;
-  bool reported_closed = false;  // strict mode logged its fd as closed     // the handle is gone;
-                                 // the record goes when the callback returns
-  std::deque<std::string> errors;
+  std::optional<bool> trace;     // this watcher's own switch, overriding the global one
+  int running = 0;               // nesting depth of its callback
+  bool destroyed = false;        // the handle is gone; the record goes when the callback returns
+  bool reported_closed = false;  // strict mode logged its fd as closed
+  // A vector, not a deque: most records never see an error, and an empty deque allocates.
+  std::vector<std::string> errors;
   std::vector<std::string> backtrace;
 };
 
