@@ -23,6 +23,9 @@ const std::vector<Implementation> kOnOneFd = {
     {"libev", "watchers_libev", {}},
     {"ae/asio", "watchers_ae", {"asio"}},
     {"ae/uv", "watchers_ae", {"uv"}},
+    {"ae/asio+debug", "watchers_ae_debug", {"asio"}},
+    {"ae/uv+debug", "watchers_ae_debug", {"uv"}},
+    {"ae/asio+metrics", "watchers_ae_debug", {"asio", "metrics"}},
     {"asio/shared", "watchers_asio", {"shared"}},
 };
 

@@ -1,6 +1,10 @@
 // The watcher benchmark on ae, on the backend named by the first argument ("asio" or "uv").
+// Built twice: watchers_ae links //core alone; watchers_ae_debug also links //debug (defining
+// AE_BENCH_WITH_DEBUG), which with nothing set must cost nothing, and with "metrics" turns the
+// loop metrics on, to show what they cost.
 //
 // Usage: watchers_ae <asio|uv> <watchers>
+//        watchers_ae_debug <asio|uv> [metrics] <watchers>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +13,9 @@
 #include "bench/watchers/harness.h"
 #include "core/condvar.h"
 #include "core/loop.h"
+#ifdef AE_BENCH_WITH_DEBUG
+#include "debug/metrics.h"
+#endif
 
 namespace {
 
@@ -55,12 +62,25 @@ class AeBench final : public ae::bench::WatcherBench {
 
 int main(int argc, char** argv) {
   return ae::bench::guarded_main([&] {
-    if (argc != 3) throw std::invalid_argument("usage: watchers_ae <asio|uv> <watchers>");
-    std::string model = argv[1];
-    auto watchers = static_cast<std::size_t>(ae::bench::parse_count(argv[2], "watchers"));
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string variant;
+    std::string comment = "ae::io + ae::timer";
+#ifdef AE_BENCH_WITH_DEBUG
+    variant = "+debug";
+    comment += ", //debug linked";
+    if (args.size() == 3 && args[1] == "metrics") {
+      ae::debug::metrics(true);
+      variant = "+metrics";
+      comment += ", metrics on";
+      args.erase(args.begin() + 1);
+    }
+#endif
+    if (args.size() != 2) throw std::invalid_argument("usage: watchers_ae <asio|uv> <watchers>");
+    std::string model = args[0];
+    auto watchers = static_cast<std::size_t>(ae::bench::parse_count(args[1].c_str(), "watchers"));
     auto backend = ae::make_backend(model);
     if (!backend) throw std::invalid_argument("no backend named " + model);
     AeBench bench(std::move(backend));
-    ae::bench::run_watcher_bench(bench, "ae/" + model, watchers, "ae::io + ae::timer");
+    ae::bench::run_watcher_bench(bench, "ae/" + model + variant, watchers, comment);
   });
 }
