@@ -200,6 +200,16 @@ TEST_P(WrapTest, WatchersMadeBeforeWrappingAreNotRecorded) {
   EXPECT_EQ(ae::debug::watchers("wrap_test.cc").size(), 1u);
 }
 
+TEST_P(WrapTest, RecordsGoWhenEveryFeatureGoesOff) {
+  // With no hook installed, a watcher's destruction goes unseen: its record must not stay.
+  ae::Timer t = ae::timer(10, [] {});
+  ASSERT_EQ(ae::debug::watchers("wrap_test.cc").size(), 1u);
+  ae::debug::wrap(0);
+  t.reset();
+  ae::debug::wrap(1);
+  EXPECT_EQ(ae::debug::watchers("wrap_test.cc").size(), 0u);
+}
+
 TEST(WrapLevelTest, RefusesLevelsOutsideZeroToTwo) {
   EXPECT_THROW(ae::debug::wrap(3), std::invalid_argument);
   EXPECT_THROW(ae::debug::wrap(-1), std::invalid_argument);
