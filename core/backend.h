@@ -10,8 +10,8 @@
 // few dozen lines and every backend gets the same per-fd cost. See docs/core-design.md.
 //
 // The backends shipped with ae:
-//   //core               "asio": Boost.Asio io_context, owned or borrowed (core/backend/asio.h)
-//   //core/backend/uv    "uv":   libuv uv_loop_t, owned or borrowed (core/backend/uv/uv.h)
+//   //core             "asio": Boost.Asio io_context, owned or borrowed (core/backend/asio/asio.h)
+//   //core/backend/uv  "uv":   libuv uv_loop_t, owned or borrowed (core/backend/uv/uv.h)
 //
 // Thread safety: all members are called on the loop's thread.
 #pragma once
@@ -46,9 +46,6 @@ class Backend {
 
   // The model name, as AE_MODEL spells it ("asio", "uv").
   virtual std::string_view name() const noexcept = 0;
-
-  // True when the foreign loop is the program's own (ae borrowed it).
-  virtual bool borrowed() const noexcept = 0;
 
   // Binds the backend to its loop. Called once, before any other member but name().
   virtual void attach(BackendHost& host, int poll_fd) = 0;

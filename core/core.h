@@ -8,10 +8,13 @@
 //     ae::Timer t = ae::timer(0, 1, [] { std::puts("tick"); });
 //     quit.recv();
 //   }
+//
+// The backends' own calls (borrowing a program's io_context or uv_loop_t) are in their headers,
+// core/backend/asio/asio.h and core/backend/uv/uv.h: the backends are built on //core, so this
+// header, part of //core, does not include them.
 #pragma once
 
 #include "core/backend.h"
-#include "core/backend/asio/asio.h"
 #include "core/buffer.h"
 #include "core/condvar.h"
 #include "core/connector.h"

@@ -317,8 +317,8 @@ std::string_view watcher_type_name(WatcherType type) noexcept {
 }
 
 void* debug_slot(LoopId loop) noexcept { return loop->debug_slot(); }
-void set_debug_slot(Loop& loop, void* state) noexcept { loop.core().set_debug_slot(state); }
-LoopId debug_loop_id(Loop& loop) noexcept { return &loop.core(); }
+void set_debug_slot(Loop& loop, void* state) noexcept { loop.core_->set_debug_slot(state); }
+LoopId debug_loop_id(Loop& loop) noexcept { return loop.core_.get(); }
 
 static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kIdle) ==
               static_cast<int>(WatcherType::kIdle));

@@ -2,7 +2,7 @@
 //
 // A program never has to choose a loop: the first watcher creates the thread's default loop on
 // the model named by AE_MODEL ("asio" when unset). A program that already runs a loop hands it
-// to ae instead (core/backend/asio.h, core/backend/uv/uv.h), and ae's watchers then fire from
+// to ae instead (core/backend/asio/asio.h, core/backend/uv/uv.h), and ae's watchers then fire from
 // that loop's own run function.
 //
 // Example:
@@ -222,8 +222,7 @@ class Loop {
   // The number of active watchers (tests use it to prove nothing is left behind).
   std::size_t active_watchers() const noexcept;
 
-  // For ae's own packages: the loop's internals and its count of blocking waits in progress.
-  core_internal::LoopCore& core() noexcept { return *core_; }
+  // For ae's own packages: the loop's count of blocking waits in progress.
   int& core_waiters() noexcept;
 
  private:
@@ -264,6 +263,10 @@ class Loop {
     void operator()(core_internal::LoopCore* core) const noexcept;
   };
   std::unique_ptr<core_internal::LoopCore, CoreCloser> core_;
+
+  // core/debug_hook.h's per-loop slot and identity are the core's.
+  friend void set_debug_slot(Loop& loop, void* state) noexcept;
+  friend LoopId debug_loop_id(Loop& loop) noexcept;
 };
 
 template <class T>

@@ -33,8 +33,8 @@
 #include <utility>
 
 // No handle/ header on purpose: ConnectFactory and AcceptFactory are templates over the Handle
-// type, so //tls needs only //core (DESIGN.md). Where one becomes an ae::FilterFactory (a
-// Handle::Options{.tls = ...}), the caller includes handle/handle.h.
+// type, so //tls needs only //core (the dependency table in README.md). Where one becomes an
+// ae::FilterFactory (a Handle::Options{.tls = ...}), the caller includes handle/handle.h.
 #include "core/buffer.h"
 #include "core/stream_filter.h"
 #include "tls/certificate.h"

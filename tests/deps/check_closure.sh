@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when a package's transitive closure (from `bazel query deps(//pkg)`) reaches an ae
-# package or third-party wrapper that DESIGN.md's dependency table does not allow it.
+# package or third-party wrapper that the dependency table (deps.bzl, README.md) does not allow it.
 # Arguments: pkg=closure_file=allowed,packages=allowed,wrappers
 set -u
 status=0
@@ -12,7 +12,7 @@ for spec in "$@"; do
       //bazel/third_party:*)
         wrapper=${label#//bazel/third_party:}
         [[ ",$wrappers,gtest,gtest_main," == *",$wrapper,"* ]] || {
-          echo "FAIL: //$pkg depends on $label, which DESIGN.md does not allow"
+          echo "FAIL: //$pkg depends on $label, which the dependency table does not allow"
           status=1
         }
         ;;
@@ -25,7 +25,7 @@ for spec in "$@"; do
           [[ "$dep" == "$p" || "$dep" == "$p"/* ]] && allowed=1
         done
         ((allowed)) || {
-          echo "FAIL: //$pkg depends on $label, which DESIGN.md does not allow"
+          echo "FAIL: //$pkg depends on $label, which the dependency table does not allow"
           status=1
         }
         ;;

@@ -1,4 +1,4 @@
-"""The package dependency table of DESIGN.md, checked with `bazel query` (genquery)."""
+"""The package dependency table (README.md), checked with `bazel query` (genquery)."""
 
 # Package -> what it may depend on: other ae packages (by folder) and third-party wrappers
 # (//bazel/third_party targets). Every package may use //bazel (build helpers).

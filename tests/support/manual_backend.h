@@ -45,7 +45,6 @@ class ManualBackend final : public Backend {
   bool due() const;
 
   std::string_view name() const noexcept override { return "manual"; }
-  bool borrowed() const noexcept override { return false; }
   bool edge_triggered() const noexcept override { return false; }
   void attach(BackendHost& host, int poll_fd) override;
   void arm_poll() override { poll_armed_ = true; }

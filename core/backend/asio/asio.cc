@@ -76,7 +76,6 @@ class AsioBackend final : public Backend {
   ~AsioBackend() override { detach(); }
 
   std::string_view name() const noexcept override { return "asio"; }
-  bool borrowed() const noexcept override { return owned_ == nullptr; }
   // Asio registers descriptors edge-triggered. (Each async_wait it starts does re-arm with
   // EPOLL_CTL_MOD, which re-checks readiness, but asking for one more dispatch after a dispatch
   // that found events measured cheaper: in bench2's small server it cut epoll_wait calls per

@@ -32,7 +32,6 @@ class UvBackend final : public Backend {
   }
 
   std::string_view name() const noexcept override { return "uv"; }
-  bool borrowed() const noexcept override { return !owned_; }
   // libuv polls level-triggered: the epoll fd stays readable while events are waiting.
   bool edge_triggered() const noexcept override { return false; }
   uv_loop_t* loop() const noexcept { return loop_; }
