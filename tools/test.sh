@@ -3,7 +3,8 @@
 #   1. installs what building and testing need (tools/setup.sh),
 #   2. runs every test plain, then under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      then the tests tagged "tsan" (the threaded ones) under ThreadSanitizer,
-#   3. prints one line "N passed, N failed", counted from the test results.
+#   3. builds examples/consumer (tools/check_consumer.sh), each such check counted as one test,
+#   4. prints one line "N passed, N failed", counted from the test results.
 # Exits non-zero when anything failed. Extra arguments go to every `bazel test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,22 @@ run_config plain -- 'tests(//tests/...)' "$@"
 run_config asan --config=asan -- 'tests(//tests/...)' "$@"
 run_config tsan --config=tsan -- 'attr(tags, "\btsan\b", tests(//tests/...))' "$@"
 
+# Checks outside Bazel's tests, each counted as one test: pass or fail.
+run_check() {  # name, command...
+  local name=$1
+  shift
+  echo "== check: $name ==" >&2
+  local start=$SECONDS
+  if "$@" >&2; then
+    echo PASSED >"$logs/check.$name"
+  else
+    echo FAILED >"$logs/check.$name"
+    overall=1
+  fi
+  echo "$name: $((SECONDS - start)) s" >&2
+}
+run_check consumer tools/check_consumer.sh
+
 # Count test cases from each target's test.xml; a target that failed without a failing case in
 # its XML (a crash at exit, a timeout, a build failure) counts as one failure.
 /usr/bin/env python3 - "$logs" <<'PY'
@@ -79,6 +96,13 @@ for name in ("plain", "asan", "tsan"):
             print(f"{name}: {target} {status.get(target, 'did not run')}", file=sys.stderr)
         passed += max(cases - bad, 0)
         failed += bad
+for entry in sorted(os.listdir(logs)):
+    if entry.startswith("check."):
+        if open(os.path.join(logs, entry)).read().strip() == "PASSED":
+            passed += 1
+        else:
+            failed += 1
+            print(f"check {entry[6:]} FAILED", file=sys.stderr)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
