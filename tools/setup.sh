@@ -5,7 +5,9 @@ set -euo pipefail
 
 PKGS=(
   # Build: Bazel 4.2.3 (WORKSPACE mode) and the toolchain.
-  bazel-bootstrap g++ clang-format
+  bazel-bootstrap g++
+  # tools/lint.sh: formatting and static analysis (Debian 12: clang 14's).
+  clang-format clang-tidy
   # Libraries. Boost 1.81 because 1.74's coroutine support breaks under g++ 12 -std=c++20;
   # installing it removes libboost1.74-dev, which conflicts with it.
   libboost1.81-dev libssl-dev libc-ares-dev nlohmann-json3-dev

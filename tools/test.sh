@@ -3,7 +3,8 @@
 #   1. installs what building and testing need (tools/setup.sh),
 #   2. runs every test plain, then under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      then the tests tagged "tsan" (the threaded ones) under ThreadSanitizer,
-#   3. builds examples/consumer (tools/check_consumer.sh), each such check counted as one test,
+#   3. builds examples/consumer (tools/check_consumer.sh) and lints the files the branch changed
+#      (tools/lint.sh), each such check counted as one test,
 #   4. prints one line "N passed, N failed", counted from the test results.
 # Exits non-zero when anything failed. Extra arguments go to every `bazel test`.
 set -uo pipefail
@@ -59,6 +60,7 @@ run_check() {  # name, command...
   echo "$name: $((SECONDS - start)) s" >&2
 }
 run_check consumer tools/check_consumer.sh
+run_check lint tools/lint.sh
 
 # Count test cases from each target's test.xml; a target that failed without a failing case in
 # its XML (a crash at exit, a timeout, a build failure) counts as one failure.
