@@ -44,8 +44,7 @@ void ScanMark::save(Handle& h, std::size_t scanned) noexcept {
   scanned_ = scanned;
 }
 
-// ---- line
-// -----------------------------------------------------------------------------------------
+// ---- line ---------------------------------------------------------------------------------------
 
 Reader LineType::reader(Callback cb) const {
   if (!literal_) {
@@ -77,8 +76,7 @@ Reader LineType::reader(Callback cb) const {
   };
 }
 
-// ---- chunk
-// ----------------------------------------------------------------------------------------
+// ---- chunk --------------------------------------------------------------------------------------
 
 Reader ChunkType::reader(Callback cb) const {
   return [cb = std::move(cb), n = n_](Handle& h) {
@@ -88,8 +86,7 @@ Reader ChunkType::reader(Callback cb) const {
   };
 }
 
-// ---- netstring
-// ------------------------------------------------------------------------------------
+// ---- netstring ----------------------------------------------------------------------------------
 
 Reader NetstringType::reader(Callback cb) const {
   return [cb = std::move(cb)](Handle& h) {
@@ -143,8 +140,7 @@ std::string NetstringType::encode(std::string_view data) const {
   return out;
 }
 
-// ---- packstring
-// -----------------------------------------------------------------------------------
+// ---- packstring ---------------------------------------------------------------------------------
 
 PackstringType::PackstringType(std::string_view format)
     : format_(handle_internal::parse_pack_format(format)) {}
@@ -172,8 +168,7 @@ std::string PackstringType::encode(std::string_view data) const {
   return out;
 }
 
-// ---- tls_detect / tls_autostart
-// ---------------------------------------------------------------------
+// ---- tls_detect / tls_autostart -----------------------------------------------------------------
 
 namespace {
 

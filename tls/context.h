@@ -170,11 +170,10 @@ struct ContextOptions {
   // fails verification, as in AnyEvent.
   bool check_crl = false;
 
-  // ---- Our certificate
-  // ---------------------------------------------------------------------------- The certificate
-  // (with its chain after it) from a PEM file or PEM text, and its private key; the key defaults to
-  // the certificate's file or text (a combined PEM). Giving both forms of either is a programmer
-  // error.
+  // ---- Our certificate --------------------------------------------------------------------------
+  // The certificate (with its chain after it) from a PEM file or PEM text, and its private key;
+  // the key defaults to the certificate's file or text (a combined PEM). Giving both forms of
+  // either is a programmer error.
   std::string cert_file{};
   std::string cert{};
   std::string key_file{};
@@ -209,14 +208,13 @@ struct ContextOptions {
   // the accept role, when nullopt.
   std::optional<bool> session_ticket{};
 
-  // ---- Closing
-  // ------------------------------------------------------------------------------------ Treat a
-  // connection that ends without close_notify as a clean end (SSL_OP_IGNORE_UNEXPECTED_EOF). Off by
-  // default: that end is then Error::kUnexpectedEof, since the data may be truncated.
+  // ---- Closing ----------------------------------------------------------------------------------
+  // Treat a connection that ends without close_notify as a clean end
+  // (SSL_OP_IGNORE_UNEXPECTED_EOF). Off by default: that end is then Error::kUnexpectedEof, since
+  // the data may be truncated.
   bool allow_unexpected_eof = false;
 
-  // ---- Anything else
-  // ------------------------------------------------------------------------------
+  // ---- Anything else ----------------------------------------------------------------------------
   ContextPrepareCallback prepare{};
 };
 

@@ -57,8 +57,7 @@ void count_allocations(benchmark::State& state, long before) {
 // The same line layout for both: "2024-05-01 12:00:00.123456 +0200 info  bench: value 7 text".
 constexpr const char* kSpdlogPattern = "%Y-%m-%d %H:%M:%S.%f %z %-5l %n: %v";
 
-// ---- Disabled calls
-// -------------------------------------------------------------------------------
+// ---- Disabled calls -----------------------------------------------------------------------------
 
 void BM_Disabled_Ae_Logger(benchmark::State& state) {
   ae::log::Context c = ae::log::ctx("bench::disabled");
@@ -96,8 +95,7 @@ void BM_Disabled_Spdlog(benchmark::State& state) {
   count_allocations(state, before);
 }
 
-// ---- Enabled calls to a file
-// ----------------------------------------------------------------------
+// ---- Enabled calls to a file --------------------------------------------------------------------
 
 void BM_File_Ae(benchmark::State& state) {
   static ae::log::Context c = [] {

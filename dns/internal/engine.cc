@@ -345,8 +345,7 @@ void Engine::on_channel_event(AresChannel& channel, int read_fd, int write_fd) {
   drain();
 }
 
-// ---- Deferred work
-// --------------------------------------------------------------------------------
+// ---- Deferred work ------------------------------------------------------------------------------
 
 void Engine::defer(Function<void()> f) {
   if (closed_) {
@@ -398,8 +397,7 @@ void Engine::run_deferred() {
   if (deferred_.empty() && completed_.empty()) deferred_timer_.stop();
 }
 
-// ---- Channels
-// -------------------------------------------------------------------------------------
+// ---- Channels -----------------------------------------------------------------------------------
 
 std::vector<SocketAddress> Engine::effective_servers() const {
   if (!options_.servers.empty()) return options_.servers;
@@ -491,8 +489,7 @@ void Engine::maybe_reload() {
   core_log(LogLevel::kInfo, "ae::dns", "re-read " + options_.resolv_conf + " after it changed");
 }
 
-// ---- Lifetime
-// ------------------------------------------------------------------------------------
+// ---- Lifetime -----------------------------------------------------------------------------------
 
 dns::Resolver::Stats Engine::stats() const noexcept {
   dns::Resolver::Stats s;

@@ -34,8 +34,7 @@ constexpr std::size_t kMinKeptCapacity = 256 * 1024;
 
 }  // namespace
 
-// ---- construction and lifetime
-// -------------------------------------------------------------------
+// ---- construction and lifetime ------------------------------------------------------------------
 
 HandleImpl::HandleImpl(Handle* owner, Handle::Options options)
     : owner_(owner), loop_(&Loop::current()), options_(std::move(options)) {
@@ -140,8 +139,7 @@ void HandleImpl::destroy() {
   options_.tls = nullptr;
 }
 
-// ---- deferred work
-// -------------------------------------------------------------------------------
+// ---- deferred work ------------------------------------------------------------------------------
 
 bool HandleImpl::has_pending() const noexcept {
   return !events_.empty() || (need_drain_ && !connecting()) || drain_pending_ ||
@@ -230,8 +228,7 @@ void HandleImpl::raise(std::error_code ec, std::string message, bool fatal) {
   schedule();
 }
 
-// ---- reading
-// -------------------------------------------------------------------------------------
+// ---- reading ------------------------------------------------------------------------------------
 
 void HandleImpl::on_read(Handle::Callback cb) {
   bool set = static_cast<bool>(cb);
@@ -388,8 +385,7 @@ bool HandleImpl::wants_data() const noexcept {
   return pipe_.active() && (rbuf_.empty() || pipe_.closing());
 }
 
-// ---- writing
-// -------------------------------------------------------------------------------------
+// ---- writing ------------------------------------------------------------------------------------
 
 std::size_t HandleImpl::queued() const noexcept {
   return wbuf_.size() + plain_pending_.size() + pipe_.pending_send();
@@ -507,8 +503,7 @@ void HandleImpl::flush(bool writable) {
   }
 }
 
-// ---- filters
-// -------------------------------------------------------------------------------------
+// ---- filters ------------------------------------------------------------------------------------
 
 void HandleImpl::starttls(std::unique_ptr<StreamFilter> filter) {
   if (!filter) throw std::invalid_argument("ae::Handle::starttls: null filter");
@@ -576,8 +571,7 @@ void HandleImpl::after_filter(FilterPipe::Step step) {
   flush(false);
 }
 
-// ---- connecting
-// ----------------------------------------------------------------------------------
+// ---- connecting ---------------------------------------------------------------------------------
 
 Seconds HandleImpl::on_prepare_fd(int fd) {
   Frame frame(*this);
@@ -687,8 +681,7 @@ void HandleImpl::close_fd() noexcept {
   fd_ = -1;
 }
 
-// ---- timeouts
-// ------------------------------------------------------------------------------------
+// ---- timeouts -----------------------------------------------------------------------------------
 
 std::size_t HandleImpl::kept_capacity() const noexcept {
   return std::max(kMinKeptCapacity, 2 * options_.max_read_size);
@@ -746,8 +739,7 @@ void HandleImpl::on_timer() {
   run_pending();
 }
 
-// ---- socket options
-// ------------------------------------------------------------------------------
+// ---- socket options -----------------------------------------------------------------------------
 
 void HandleImpl::apply_sockopt(int level, int name, bool on) noexcept {
   int value = on ? 1 : 0;
