@@ -61,6 +61,13 @@ class Backend {
   // std::nullopt withdraws it. A dispatch earlier than the deadline is harmless.
   virtual void set_deadline(std::optional<TimePoint> deadline) = 0;
 
+  // Tells the backend whether what it was asked to wait for (arm_poll, set_deadline,
+  // schedule_now) should keep the foreign loop running. The loop says false when only
+  // unreferenced watchers are left (WatcherHandle::unref). A backend that can wait without keeping
+  // its foreign loop alive (libuv's uv_unref) does so and returns true; one that cannot returns
+  // false (this default), and the loop then withdraws its waits instead.
+  virtual bool set_referenced(bool referenced) noexcept { return referenced; }
+
   // Asks for one dispatch as soon as the foreign loop can run it, without blocking. Idempotent.
   virtual void schedule_now() = 0;
 

@@ -285,7 +285,10 @@ double Loop::now() const noexcept { return core_->wall_now(); }
 void Loop::now_update() noexcept { core_->update_time(); }
 std::string_view Loop::model() const noexcept { return core_->backend().name(); }
 Backend& Loop::backend() noexcept { return core_->backend(); }
-std::size_t Loop::active_watchers() const noexcept { return core_->active(); }
+std::size_t Loop::active_watchers() const noexcept {
+  return core_->active() + core_->unreferenced();
+}
+std::size_t Loop::referenced_watchers() const noexcept { return core_->active(); }
 int& Loop::core_waiters() noexcept { return core_->waiters(); }
 
 double time() noexcept { return core_internal::wall_clock(); }
@@ -387,6 +390,12 @@ void WatcherHandle::reset() noexcept {
 }
 
 bool WatcherHandle::active() const noexcept { return node_ != nullptr && node_->active; }
+
+bool WatcherHandle::has_ref() const noexcept { return node_ != nullptr && node_->referenced; }
+
+void WatcherHandle::set_referenced(bool referenced) noexcept {
+  if (node_ != nullptr) node_->loop->set_referenced(node_, referenced);
+}
 
 void Io::stop() noexcept {
   if (node_ != nullptr && !node_->loop->dead()) {

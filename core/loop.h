@@ -219,8 +219,11 @@ class Loop {
   std::string_view model() const noexcept;
   Backend& backend() noexcept;
 
-  // The number of active watchers (tests use it to prove nothing is left behind).
+  // The number of active watchers, referenced or not (tests use it to prove nothing is left
+  // behind).
   std::size_t active_watchers() const noexcept;
+  // The number of active watchers that keep run() running (not unref()'d).
+  std::size_t referenced_watchers() const noexcept;
 
   // For ae's own packages: the loop's count of blocking waits in progress.
   int& core_waiters() noexcept;

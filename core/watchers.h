@@ -53,8 +53,26 @@ class WatcherHandle {
   // watcher of one pid, until its status was delivered.
   bool active() const noexcept;
 
+  // unref() stops the watcher from keeping its loop running (libuv's uv_unref, libev's
+  // ev_unref); ref() undoes that. An unreferenced watcher still fires whenever the loop runs for
+  // other reasons, but Loop::run() returns, and a borrowed loop is let go, once only unreferenced
+  // watchers are left, so a housekeeping timer or a debug listener never keeps a program alive.
+  // Both are idempotent, cost no allocation and may be called anytime, also from a callback and
+  // after the loop is gone (then they only record the choice). A watcher starts referenced.
+  //   ae::Timer sweep = ae::timer(60s, 60s, [] { expire_sessions(); });
+  //   sweep.unref();
+  //   done.recv();  // returns when `done` is sent; the sweep alone would not keep it waiting
+  // On "asio" with a borrowed io_context, unreferenced watchers fire only while ae has
+  // referenced work (Asio cannot wait without keeping its io_context::run() from returning);
+  // on "uv", borrowed or owned, they fire whenever uv_run() runs.
+  void ref() noexcept { set_referenced(true); }
+  void unref() noexcept { set_referenced(false); }
+  // True unless unref() was called last (false for an empty handle).
+  bool has_ref() const noexcept;
+
  protected:
   explicit WatcherHandle(core_internal::WatcherNode* node) noexcept : node_(node) {}
+  void set_referenced(bool referenced) noexcept;
   core_internal::WatcherNode* node_ = nullptr;
   friend class Loop;
 };

@@ -226,14 +226,27 @@ void LoopCore::free_node(WatcherNode* n) noexcept {
 void LoopCore::activate(WatcherNode* n) noexcept {
   if (!n->active) {
     n->active = true;
-    ++active_;
+    ++(n->referenced ? active_ : unreferenced_);
   }
 }
 
 void LoopCore::deactivate(WatcherNode* n) noexcept {
   if (n->active) {
     n->active = false;
-    --active_;
+    --(n->referenced ? active_ : unreferenced_);
+  }
+}
+
+void LoopCore::set_referenced(WatcherNode* n, bool referenced) noexcept {
+  if (n->referenced == referenced) return;
+  if (n->active && !dead_) {
+    deactivate(n);
+    n->referenced = referenced;
+    activate(n);
+    // The backend learns whether it may still keep the foreign loop running.
+    rearm_later();
+  } else {
+    n->referenced = referenced;
   }
 }
 
@@ -858,11 +871,15 @@ void LoopCore::rearm() noexcept {
   if (!attached_) return;
   after_fork_if_forked();  // every backend call but run_once() and detach() comes through here
   try {
-    if (!referenced()) {
+    bool keeps_running = referenced();
+    // Unreferenced watchers go on being served only by a backend that can wait for them without
+    // keeping its foreign loop running.
+    if (!keeps_running && (unreferenced_ == 0 || !backend_->set_referenced(false))) {
       backend_->disarm_poll();
       backend_->set_deadline(std::nullopt);
       return;
     }
+    if (keeps_running) backend_->set_referenced(true);
     backend_->arm_poll();
     if (has_immediate_work()) backend_->schedule_now();
     if (timers_.empty()) {

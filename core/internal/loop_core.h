@@ -86,7 +86,11 @@ class LoopCore final : public BackendHost {
   void update_time() noexcept;
 
   Backend& backend() noexcept { return *backend_; }
+  // Active watchers that keep the loop running, and those that do not (unref()).
   std::size_t active() const noexcept { return active_; }
+  std::size_t unreferenced() const noexcept { return unreferenced_; }
+  // WatcherHandle::ref / unref.
+  void set_referenced(WatcherNode* n, bool referenced) noexcept;
 
   // //debug's per-loop state (core/debug_hook.h).
   void* debug_slot() const noexcept { return debug_slot_; }
@@ -233,7 +237,8 @@ class LoopCore final : public BackendHost {
   MonoNs mono_now_ = 0;
   double wall_now_ = 0;
 
-  std::size_t active_ = 0;
+  std::size_t active_ = 0;        // active and referenced: these keep run() going
+  std::size_t unreferenced_ = 0;  // active but unreferenced
   void* debug_slot_ = nullptr;
   int waiters_ = 0;
   int dispatch_depth_ = 0;

@@ -40,6 +40,7 @@ struct WatcherNode {
   std::int32_t pending_index = -1;
   std::uint16_t running = 0;  // nesting depth of invoke() on this node
   bool active = false;        // counted in the loop's active watchers
+  bool referenced = true;     // counted as keeping the loop running while active (ref/unref)
   bool released = false;      // the handle is gone; free when running drops to 0
   bool pooled = false;        // memory from the loop's NodePool, not operator new
   Kind kind;

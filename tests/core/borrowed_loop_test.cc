@@ -74,6 +74,51 @@ TEST(BorrowedAsioTest, CondVarRecvRunsTheProgramsHandlersToo) {
   EXPECT_EQ(cv.recv(), 5);
 }
 
+TEST(BorrowedAsioTest, UnreferencedWatchersLetTheProgramsRunReturn) {
+  boost::asio::io_context io;
+  Loop loop(borrow_asio(io));
+  Loop::Scope scope(loop);
+  Timer housekeeping = timer(3600.0, [] {});
+  housekeeping.unref();
+  int fired = 0;
+  Timer work = timer(0.0, [&] { ++fired; });
+  io.run();  // returns once `work` has fired
+  EXPECT_EQ(fired, 1);
+}
+
+TEST(BorrowedUvTest, UnreferencedWatchersFireWhileTheProgramsHandlesKeepItRunning) {
+  uv_loop_t uv;
+  ASSERT_EQ(uv_loop_init(&uv), 0);
+  int ticks = 0;
+  {
+    Loop loop(borrow_uv(&uv));
+    Loop::Scope scope(loop);
+    struct Native {
+      uv_timer_t handle;
+      int* ticks;
+    } native{{}, &ticks};
+    // The program's own repeating timer keeps uv_run() going until ae's unreferenced timer
+    // has ticked three times; then it closes, and uv_run() returns though ae's timer lives on.
+    uv_timer_init(&uv, &native.handle);
+    native.handle.data = &native;
+    uv_timer_start(
+        &native.handle,
+        [](uv_timer_t* h) {
+          if (*static_cast<Native*>(h->data)->ticks >= 3) {
+            uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+          }
+        },
+        1, 1);
+    Timer tick = timer(0.0, 0.001, [&] { ++ticks; });
+    tick.unref();
+    uv_run(&uv, UV_RUN_DEFAULT);
+    EXPECT_TRUE(tick.active());
+  }
+  uv_run(&uv, UV_RUN_NOWAIT);
+  EXPECT_EQ(uv_loop_close(&uv), 0);
+  EXPECT_GE(ticks, 3);
+}
+
 TEST(BorrowedUvTest, AeAndUvTimersInterleaveInOneRun) {
   uv_loop_t uv;
   ASSERT_EQ(uv_loop_init(&uv), 0);

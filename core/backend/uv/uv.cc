@@ -104,6 +104,18 @@ class UvBackend final : public Backend {
         timeout, 0);
   }
 
+  // uv_unref on ae's handles: libuv serves them while anything else keeps uv_run() going.
+  bool set_referenced(bool referenced) noexcept override {
+    if (referenced != referenced_) {
+      referenced_ = referenced;
+      for (auto* h : {reinterpret_cast<uv_handle_t*>(poll_), reinterpret_cast<uv_handle_t*>(timer_),
+                      reinterpret_cast<uv_handle_t*>(idle_)}) {
+        referenced ? uv_ref(h) : uv_unref(h);
+      }
+    }
+    return true;
+  }
+
   void schedule_now() override {
     if (idle_active_) return;
     idle_active_ = true;
@@ -211,6 +223,7 @@ class UvBackend final : public Backend {
   bool poll_active_ = false;
   bool idle_active_ = false;
   bool timer_armed_ = false;
+  bool referenced_ = true;  // ae's handles are uv_ref'd
   TimePoint timer_deadline_{};
   std::exception_ptr pending_;
 };
