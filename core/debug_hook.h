@@ -33,10 +33,10 @@ class LoopCore;
 struct WatcherNode;
 }  // namespace core_internal
 
-// The five kinds of watcher.
-enum class WatcherType : std::uint8_t { kIo, kTimer, kSignal, kChild, kIdle };
+// The kinds of watcher.
+enum class WatcherType : std::uint8_t { kIo, kTimer, kSignal, kChild, kIdle, kPrepare, kCheck };
 
-// "io", "timer", "signal", "child", "idle".
+// "io", "timer", "signal", "child", "idle", "prepare", "check".
 std::string_view watcher_type_name(WatcherType type) noexcept;
 
 // What a watcher is asked to be made with, and where: the call of ae::io(), ae::timer(), ...

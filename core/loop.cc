@@ -276,6 +276,26 @@ Idle Loop::idle(Function<void()> cb, std::source_location where) {
   return Idle(made_observed(*hooks, spec, make));
 }
 
+Prepare Loop::prepare(Function<void()> cb, std::source_location where) {
+  auto make = [&] { return core_->make_iteration(true, std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Prepare(make());
+  }
+  WatcherSpec spec(WatcherType::kPrepare, where);
+  return Prepare(made_observed(*hooks, spec, make));
+}
+
+Check Loop::check(Function<void()> cb, std::source_location where) {
+  auto make = [&] { return core_->make_iteration(false, std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Check(make());
+  }
+  WatcherSpec spec(WatcherType::kCheck, where);
+  return Check(made_observed(*hooks, spec, make));
+}
+
 void Loop::postpone(Function<void()> f) { core_->postpone(std::move(f)); }
 void Loop::post(Function<void()> f) { core_->post(std::move(f)); }
 void Loop::run() { core_->run(); }
@@ -315,6 +335,10 @@ std::string_view watcher_type_name(WatcherType type) noexcept {
       return "child";
     case WatcherType::kIdle:
       return "idle";
+    case WatcherType::kPrepare:
+      return "prepare";
+    case WatcherType::kCheck:
+      return "check";
   }
   return "?";
 }
@@ -325,6 +349,8 @@ LoopId debug_loop_id(Loop& loop) noexcept { return loop.core_.get(); }
 
 static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kIdle) ==
               static_cast<int>(WatcherType::kIdle));
+static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kCheck) ==
+              static_cast<int>(WatcherType::kCheck));
 WatcherType debug_watcher_type(WatcherId watcher) noexcept {
   return static_cast<WatcherType>(watcher->kind);
 }

@@ -76,7 +76,7 @@ class Loop {
     Loop* previous_;
   };
 
-  // ---- Watchers (AnyEvent->io, ->timer, ->signal, ->child, ->idle) --------------------------
+  // ---- Watchers (AnyEvent->io, ->timer, ->signal, ->child, ->idle; prepare, check) ---------
   // Each callback runs on this loop's thread, never inside the call that created the watcher,
   // every time its event happens, until the handle is destroyed. The last argument, left to its
   // default, records the caller's file and line for //debug (core/debug_hook.h).
@@ -131,6 +131,25 @@ class Loop {
 
   // Runs `cb` whenever the loop has nothing else to do.
   Idle idle(Function<void()> cb, std::source_location where = std::source_location::current());
+
+  // Runs `cb` at the end of every loop iteration, after its callbacks and postponed calls, just
+  // before the loop waits again (libev's ev_prepare, libuv's uv_prepare); also once soon after
+  // it is made, before the loop's next wait. With check(), this is how another library's work is
+  // folded into the loop: prepare sets up what to wait for, check collects what came.
+  //   ae::Prepare flush = ae::prepare([&] { batcher.flush(); });  // one write per iteration
+  //   flush.unref();  // it should not keep run() going by itself
+  // Like every watcher it keeps run() going while it exists; unref() it if it should not. An
+  // iteration is one of ae's dispatches: on a borrowed loop, ae iterates only when it has
+  // something to do, not on every round of the foreign loop.
+  // Errors: std::invalid_argument for an empty `cb`.
+  Prepare prepare(Function<void()> cb,
+                  std::source_location where = std::source_location::current());
+
+  // Runs `cb` at the start of every loop iteration, after the loop's wait and before any other
+  // callback of the iteration (libev's ev_check; libuv runs uv_check after the io callbacks).
+  //   ae::Check sample = ae::check([&] { ++iterations; });
+  // The rules of prepare() apply.
+  Check check(Function<void()> cb, std::source_location where = std::source_location::current());
 
   // ---- Deferred calls ------------------------------------------------------------------------
 
@@ -342,6 +361,14 @@ inline Child child(pid_t pid, Function<void(pid_t, int)> cb,
 inline Idle idle(Function<void()> cb,
                  std::source_location where = std::source_location::current()) {
   return Loop::current().idle(std::move(cb), where);
+}
+inline Prepare prepare(Function<void()> cb,
+                       std::source_location where = std::source_location::current()) {
+  return Loop::current().prepare(std::move(cb), where);
+}
+inline Check check(Function<void()> cb,
+                   std::source_location where = std::source_location::current()) {
+  return Loop::current().check(std::move(cb), where);
 }
 inline void postpone(Function<void()> f) { Loop::current().postpone(std::move(f)); }
 inline Guard postpone_cancellable(Function<void()> f) {

@@ -1,4 +1,5 @@
-// The watcher handles: ae::Io, ae::Timer, ae::Signal, ae::Child, ae::Idle.
+// The watcher handles: ae::Io, ae::Timer, ae::Signal, ae::Child, ae::Idle, ae::Prepare,
+// ae::Check.
 //
 // A watcher is active from creation until its handle is destroyed (AnyEvent's `undef $w`).
 // Handles are move-only RAII values returned by the factories in core/loop.h; destroying one
@@ -144,6 +145,30 @@ class [[nodiscard]] Child : public WatcherHandle {
 class [[nodiscard]] Idle : public WatcherHandle {
  public:
   Idle() noexcept = default;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Runs its callback at the end of every loop iteration, just before the loop waits for events
+// again (libev's ev_prepare, libuv's uv_prepare): the place to flush what the iteration's callbacks
+// gathered. See Loop::prepare.
+class [[nodiscard]] Prepare : public WatcherHandle {
+ public:
+  Prepare() noexcept = default;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Runs its callback at the start of every loop iteration, right after the loop's wait and before
+// the callbacks of what the wait found (libev's ev_check; libuv's uv_check runs after them). See
+// Loop::check.
+class [[nodiscard]] Check : public WatcherHandle {
+ public:
+  Check() noexcept = default;
 
  private:
   using WatcherHandle::WatcherHandle;

@@ -178,6 +178,8 @@ void LoopCore::orphan_all() noexcept {
   }
   while (!children_.empty()) unlink(children_.head);
   while (!idles_.empty()) unlink(idles_.head);
+  while (!prepares_.empty()) unlink(prepares_.head);
+  while (!checks_.empty()) unlink(checks_.head);
   for (WatcherNode* n : pending_) {
     if (n != nullptr) n->pending_index = -1;
   }
@@ -278,6 +280,12 @@ void LoopCore::unlink(WatcherNode* n) noexcept {
     case WatcherNode::Kind::kIdle: {
       auto* i = static_cast<IdleNode*>(n);
       if (i->active) idles_.remove(i);
+      break;
+    }
+    case WatcherNode::Kind::kPrepare:
+    case WatcherNode::Kind::kCheck: {
+      auto* i = static_cast<IterationNode*>(n);
+      if (i->active) (n->kind == WatcherNode::Kind::kPrepare ? prepares_ : checks_).remove(i);
       break;
     }
   }
@@ -714,6 +722,33 @@ IdleNode* LoopCore::make_idle(Function<void()>&& cb) {
   return n;
 }
 
+// ---- Prepare and check --------------------------------------------------------------------------
+
+IterationNode* LoopCore::make_iteration(bool prepare, Function<void()>&& cb) {
+  if (!cb) {
+    throw std::invalid_argument(prepare ? "ae::prepare: empty callback"
+                                        : "ae::check: empty callback");
+  }
+  auto* n = new_node<IterationNode>(
+      prepare ? WatcherNode::Kind::kPrepare : WatcherNode::Kind::kCheck, std::move(cb));
+  (prepare ? prepares_ : checks_).push_back(n);
+  activate(n);
+  // A prepare watcher runs before the next wait, so the loop must not wait before one dispatch.
+  if (prepare) {
+    request_dispatch();
+  } else {
+    rearm_later();
+  }
+  return n;
+}
+
+void LoopCore::run_iteration_watchers(NodeList<IterationNode>& list) {
+  if (list.empty()) return;
+  for (IterationNode* n = list.head; n != nullptr; n = n->next) queue(n);
+  invoke_pending();
+  run_postponed();
+}
+
 // ---- Deferred calls -----------------------------------------------------------------------------
 
 void LoopCore::postpone(Function<void()> f) {
@@ -842,6 +877,7 @@ void LoopCore::dispatch() {
   const DebugHooks* hooks = debug_hooks();
   if (hooks != nullptr && hooks->dispatch_begin != nullptr) [[unlikely]]
     hooks->dispatch_begin(this);
+  run_iteration_watchers(checks_);
   collect_events();
   collect_timers();
   if (pending_pos_ >= pending_.size() && postponed_.empty()) {
@@ -849,6 +885,7 @@ void LoopCore::dispatch() {
   }
   invoke_pending();
   run_postponed();
+  run_iteration_watchers(prepares_);
   if (hooks != nullptr && hooks->dispatch_end != nullptr) [[unlikely]]
     hooks->dispatch_end(this);
 }

@@ -11,6 +11,8 @@
 //   4. queues the idle watchers if nothing else was queued;
 //   5. invokes the queue, then drains the postpone queue;
 //   6. re-arms the backend.
+// Check watchers run between 1 and 2 (the wait is over, nothing of it was handled yet), prepare
+// watchers between 5 and 6 (nothing is left to do before the wait).
 // Queued watchers sit in a pending array; destroying a watcher clears its slot, which is what
 // makes destruction safe from any callback (libev's design).
 #pragma once
@@ -56,6 +58,8 @@ class LoopCore final : public BackendHost {
   SignalNode* make_signal(int signum, Function<void()>&& cb);
   ChildNode* make_child(pid_t pid, Function<void(pid_t, int)>&& cb);
   IdleNode* make_idle(Function<void()>&& cb);
+  // A prepare watcher (`prepare`) or a check watcher.
+  IterationNode* make_iteration(bool prepare, Function<void()>&& cb);
 
   // Queues `n` again: a child watcher whose callback threw has statuses left to deliver.
   void requeue(WatcherNode* n) { queue(n); }
@@ -219,6 +223,10 @@ class LoopCore final : public BackendHost {
   bool child_check_ = false;            // reap on the next dispatch
 
   NodeList<IdleNode> idles_;
+  NodeList<IterationNode> prepares_;
+  NodeList<IterationNode> checks_;
+  // Queues every watcher of `list` and runs them (and what they postpone).
+  void run_iteration_watchers(NodeList<IterationNode>& list);
 
   // Nodes are allocated here and counted, so that a dead core lives exactly as long as they do.
   template <class Node, class... Args>

@@ -26,7 +26,7 @@ class LoopCore;
 using MonoNs = std::int64_t;
 
 struct WatcherNode {
-  enum class Kind : std::uint8_t { kIo, kTimer, kSignal, kChild, kIdle };
+  enum class Kind : std::uint8_t { kIo, kTimer, kSignal, kChild, kIdle, kPrepare, kCheck };
 
   explicit WatcherNode(Kind k, LoopCore* l) noexcept : loop(l), kind(k) {}
   WatcherNode(const WatcherNode&) = delete;
@@ -99,6 +99,16 @@ struct IdleNode final : WatcherNode {
 
   IdleNode* prev = nullptr;
   IdleNode* next = nullptr;
+  Function<void()> cb;
+};
+
+// A prepare or a check watcher: both run once per loop iteration, at its end or its start.
+struct IterationNode final : WatcherNode {
+  IterationNode(LoopCore* l, Kind k, Function<void()>&& c) : WatcherNode(k, l), cb(std::move(c)) {}
+  void invoke() override { cb(); }
+
+  IterationNode* prev = nullptr;
+  IterationNode* next = nullptr;
   Function<void()> cb;
 };
 

@@ -52,6 +52,8 @@ std::string arguments_of(const WatcherSpec& spec) {
     case WatcherType::kChild:
       return "pid=" + std::to_string(spec.pid);
     case WatcherType::kIdle:
+    case WatcherType::kPrepare:
+    case WatcherType::kCheck:
       return "";
   }
   return "";

@@ -94,6 +94,8 @@ void strict_check_watcher(Loop& loop, const WatcherSpec& spec) {
         violation(spec.where, "ae::child: negative pid " + std::to_string(spec.pid));
       break;
     case WatcherType::kIdle:
+    case WatcherType::kPrepare:
+    case WatcherType::kCheck:
       break;
   }
 }
