@@ -34,9 +34,18 @@ struct WatcherNode;
 }  // namespace core_internal
 
 // The kinds of watcher.
-enum class WatcherType : std::uint8_t { kIo, kTimer, kSignal, kChild, kIdle, kPrepare, kCheck };
+enum class WatcherType : std::uint8_t {
+  kIo,
+  kTimer,
+  kSignal,
+  kChild,
+  kIdle,
+  kPrepare,
+  kCheck,
+  kPeriodic,
+};
 
-// "io", "timer", "signal", "child", "idle", "prepare", "check".
+// "io", "timer", "signal", "child", "idle", "prepare", "check", "periodic".
 std::string_view watcher_type_name(WatcherType type) noexcept;
 
 // What a watcher is asked to be made with, and where: the call of ae::io(), ae::timer(), ...
@@ -48,9 +57,10 @@ struct WatcherSpec {
   std::source_location where;
   int fd = -1;                   // io
   bool write = false;            // io: watching for writability
-  double after = 0;              // timer, seconds
-  double interval = 0;           // timer, seconds
-  bool repeating = false;        // timer: made with an interval argument
+  double after = 0;              // timer, seconds; periodic: the offset
+  double interval = 0;           // timer, periodic: seconds
+  bool repeating = false;        // timer: made with an interval argument; periodic: a reschedule
+                                 // function or an interval
   int signum = 0;                // signal
   std::string_view signal_name;  // signal: the name it was asked for by, if any
   pid_t pid = 0;                 // child

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -296,6 +297,35 @@ Check Loop::check(Function<void()> cb, std::source_location where) {
   return Check(made_observed(*hooks, spec, make));
 }
 
+Periodic Loop::periodic(double offset, double interval, Function<void()> cb,
+                        std::source_location where) {
+  auto make = [&] { return core_->make_periodic(offset, interval, nullptr, std::move(cb)); };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Periodic(make());
+  }
+  WatcherSpec spec(WatcherType::kPeriodic, where);
+  spec.after = offset;
+  spec.interval = interval;
+  spec.repeating = interval > 0;
+  return Periodic(made_observed(*hooks, spec, make));
+}
+
+Periodic Loop::periodic(Function<double(double now)> reschedule, Function<void()> cb,
+                        std::source_location where) {
+  auto make = [&] {
+    if (!reschedule) throw std::invalid_argument("ae::periodic: empty reschedule function");
+    return core_->make_periodic(0, 0, std::move(reschedule), std::move(cb));
+  };
+  const DebugHooks* hooks = debug_hooks();
+  if (hooks == nullptr) [[likely]] {
+    return Periodic(make());
+  }
+  WatcherSpec spec(WatcherType::kPeriodic, where);
+  spec.repeating = true;
+  return Periodic(made_observed(*hooks, spec, make));
+}
+
 void Loop::postpone(Function<void()> f) { core_->postpone(std::move(f)); }
 void Loop::post(Function<void()> f) { core_->post(std::move(f)); }
 void Loop::run() { core_->run(); }
@@ -339,6 +369,8 @@ std::string_view watcher_type_name(WatcherType type) noexcept {
       return "prepare";
     case WatcherType::kCheck:
       return "check";
+    case WatcherType::kPeriodic:
+      return "periodic";
   }
   return "?";
 }
@@ -349,8 +381,8 @@ LoopId debug_loop_id(Loop& loop) noexcept { return loop.core_.get(); }
 
 static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kIdle) ==
               static_cast<int>(WatcherType::kIdle));
-static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kCheck) ==
-              static_cast<int>(WatcherType::kCheck));
+static_assert(static_cast<int>(core_internal::WatcherNode::Kind::kPeriodic) ==
+              static_cast<int>(WatcherType::kPeriodic));
 WatcherType debug_watcher_type(WatcherId watcher) noexcept {
   return static_cast<WatcherType>(watcher->kind);
 }
@@ -450,6 +482,21 @@ void Timer::set(Seconds after, Seconds interval, std::source_location where) {
   core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::Timer::set: after");
   core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::Timer::set: interval");
   node_->loop->start_timer(static_cast<core_internal::TimerNode*>(node_), a, i);
+}
+
+double Periodic::at() const noexcept {
+  if (node_ == nullptr || !node_->active) return 0;
+  return static_cast<const core_internal::PeriodicNode*>(node_)->at;
+}
+
+double periodic_next(double offset, double interval, double now) noexcept {
+  if (!(interval > 0)) return offset;
+  // libev's ev_periodic rule: the first offset + k * interval after now. The division may err
+  // by one step either way in floating point; the loops put it right.
+  double at = offset + interval * std::floor((now - offset) / interval);
+  while (at > now) at -= interval;
+  while (at <= now) at += interval;
+  return at;
 }
 
 void Timer::stop() noexcept {

@@ -107,6 +107,31 @@ class Loop {
     return timer(Seconds(after), Seconds(interval), std::move(cb), where);
   }
 
+  // Fires at wall-clock instants (libev's ev_periodic), measured on the system's realtime clock
+  // (ae::now()), not on the monotonic clock timers use: with `interval` > 0 at every
+  // offset + k * interval (seconds since the epoch) after now, so offset 3 * 3600 and interval
+  // 86400 is every day at 03:00 UTC; with `interval` 0 once, at the instant `offset` (at once if
+  // that has passed). Missed instants are not caught up: after a late iteration or a jump of the
+  // clock it fires once and goes on from the next instant after now (periodic_next). When the
+  // clock is set back or forward, the instants are recomputed from the new time: the loop
+  // notices a jump at its next iteration, and while periodics exist it wakes at least once a
+  // minute to look.
+  //   ae::Periodic nightly = ae::periodic(3 * 3600, 24 * 3600, [] { rotate_logs(); });
+  //   ae::Periodic at_noon = ae::periodic(ae::now() + 3600, 0, [] { remind(); });  // once
+  // Errors: std::invalid_argument for a NaN or infinite value or a negative interval.
+  Periodic periodic(double offset, double interval, Function<void()> cb,
+                    std::source_location where = std::source_location::current());
+  // Fires at the instants `reschedule` gives (libev's reschedule_cb): it is called with the
+  // current wall-clock time, once inside this call and then after every firing and clock jump,
+  // and returns the next instant, which must be later than the time it was given. Example (at
+  // every full minute, as interval 60 would do):
+  //   ae::periodic([](double now) { return std::floor(now / 60) * 60 + 60; }, cb);
+  // Errors: std::invalid_argument for an empty function, or when its first answer is not a
+  // finite time after now; std::logic_error out of the loop's run when a later answer is not
+  // (the periodic then stops: active() is false).
+  Periodic periodic(Function<double(double now)> reschedule, Function<void()> cb,
+                    std::source_location where = std::source_location::current());
+
   // Watches signal `signum` (e.g. SIGUSR1). SIGPIPE is ignored while no watcher wants it.
   // When the last watcher of a signal goes, the disposition that was there before is restored.
   // Errors: std::invalid_argument for a number that is not a catchable signal (SIGKILL, SIGSTOP,
@@ -346,6 +371,18 @@ inline Timer timer(double after, double interval, Function<void()> cb,
                    std::source_location where = std::source_location::current()) {
   return Loop::current().timer(Seconds(after), Seconds(interval), std::move(cb), where);
 }
+inline Periodic periodic(double offset, double interval, Function<void()> cb,
+                         std::source_location where = std::source_location::current()) {
+  return Loop::current().periodic(offset, interval, std::move(cb), where);
+}
+inline Periodic periodic(Function<double(double now)> reschedule, Function<void()> cb,
+                         std::source_location where = std::source_location::current()) {
+  return Loop::current().periodic(std::move(reschedule), std::move(cb), where);
+}
+// The wall-clock instant a periodic of `offset` and `interval` fires next after `now`: the first
+// offset + k * interval later than `now`, or `offset` itself when `interval` is 0.
+double periodic_next(double offset, double interval, double now) noexcept;
+
 inline Signal signal(int signum, Function<void()> cb,
                      std::source_location where = std::source_location::current()) {
   return Loop::current().signal(signum, std::move(cb), where);

@@ -1,5 +1,5 @@
-// The watcher handles: ae::Io, ae::Timer, ae::Signal, ae::Child, ae::Idle, ae::Prepare,
-// ae::Check.
+// The watcher handles: ae::Io, ae::Timer, ae::Periodic, ae::Signal, ae::Child, ae::Idle,
+// ae::Prepare, ae::Check.
 //
 // A watcher is active from creation until its handle is destroyed (AnyEvent's `undef $w`).
 // Handles are move-only RAII values returned by the factories in core/loop.h; destroying one
@@ -114,6 +114,22 @@ class [[nodiscard]] Timer : public WatcherHandle {
   }
   // Disarms the timer without giving it up; set() arms it again.
   void stop() noexcept;
+
+ private:
+  using WatcherHandle::WatcherHandle;
+  friend class Loop;
+};
+
+// Fires at wall-clock instants (libev's ev_periodic), where a Timer fires after monotonic
+// durations: "every day at 03:00 UTC" stays at 03:00 when the system clock is set, jumps or
+// changes for daylight saving (see Loop::periodic).
+class [[nodiscard]] Periodic : public WatcherHandle {
+ public:
+  Periodic() noexcept = default;
+
+  // The wall-clock time (seconds since the epoch, as ae::now()) it fires next; 0 once it will
+  // not fire again, or for an empty handle.
+  double at() const noexcept;
 
  private:
   using WatcherHandle::WatcherHandle;

@@ -22,6 +22,7 @@
 #include "core/internal/child_registry.h"
 #include "core/internal/signal_hub.h"
 #include "core/log_hook.h"
+#include "core/loop.h"
 
 namespace ae::core_internal {
 namespace {
@@ -29,6 +30,11 @@ namespace {
 constexpr std::uint64_t kWakeTag = ~std::uint64_t{0};
 constexpr std::uint64_t kSignalTag = ~std::uint64_t{0} - 1;
 constexpr std::size_t kMinEvents = 64;
+// The longest a periodic waits on the monotonic clock before it looks at the wall clock again
+// (libev's MAX_BLOCKTIME), and the difference between the two clocks' progress that counts as a
+// jump of the wall clock (smaller ones, NTP's slewing, are put right at that next look).
+constexpr double kPeriodicRecheck = 59.743;
+constexpr double kClockJump = 1.0;
 constexpr std::size_t kMaxEvents = 4096;
 
 std::system_error errno_error(const char* what) {
@@ -170,6 +176,7 @@ void LoopCore::orphan_all() noexcept {
     while (!e.writers.empty()) unlink(e.writers.head);
   }
   while (!timers_.empty()) unlink(timers_.top());
+  while (!periodics_.empty()) unlink(periodics_.head);
   for (TimerNode* n : due_now_) {
     if (n != nullptr) unlink(n);
   }
@@ -259,6 +266,9 @@ void LoopCore::unlink(WatcherNode* n) noexcept {
       break;
     case WatcherNode::Kind::kTimer:
       stop_timer(static_cast<TimerNode*>(n));
+      break;
+    case WatcherNode::Kind::kPeriodic:
+      stop_periodic(static_cast<PeriodicNode*>(n));
       break;
     case WatcherNode::Kind::kSignal: {
       auto* s = static_cast<SignalNode*>(n);
@@ -531,6 +541,10 @@ void LoopCore::collect_timers() {
     } else if (from_heap != nullptr) {
       n = from_heap;
       if (n->interval == 0) timers_.remove(n);
+      if (n->kind == WatcherNode::Kind::kPeriodic) {
+        periodic_due(static_cast<PeriodicNode*>(n));
+        continue;
+      }
     } else {
       break;
     }
@@ -545,6 +559,119 @@ void LoopCore::collect_timers() {
     queue(n);
   }
   due_now_.clear();
+}
+
+// ---- Periodics ----------------------------------------------------------------------------------
+
+double LoopCore::next_instant(PeriodicNode* n, double now) {
+  if (!n->reschedule) return periodic_next(n->offset, n->every, now);
+  double at = n->reschedule(now);
+  if (!(at > now) || std::isinf(at)) {
+    throw std::logic_error("ae::periodic: the reschedule function returned " + std::to_string(at) +
+                           " for now " + std::to_string(now) + "; it must be a later time");
+  }
+  return at;
+}
+
+PeriodicNode* LoopCore::make_periodic(double offset, double interval,
+                                      Function<double(double)>&& reschedule,
+                                      Function<void()>&& cb) {
+  if (!cb) throw std::invalid_argument("ae::periodic: empty callback");
+  if (!std::isfinite(offset)) throw std::invalid_argument("ae::periodic: offset is not finite");
+  if (!std::isfinite(interval) || interval < 0) {
+    throw std::invalid_argument("ae::periodic: interval is not a finite number >= 0");
+  }
+  auto* n = new_node<PeriodicNode>(offset, interval, std::move(reschedule), std::move(cb));
+  try {
+    n->at = next_instant(n, wall_now_);
+    key_periodic(n);
+  } catch (const std::logic_error& e) {
+    free_node(n);
+    throw std::invalid_argument(e.what());
+  } catch (...) {
+    free_node(n);
+    throw;
+  }
+  if (periodics_.empty()) clock_offset_ = wall_now_ - static_cast<double>(mono_now_) * 1e-9;
+  periodics_.push_back(n);
+  activate(n);
+  rearm_later();
+  return n;
+}
+
+MonoNs LoopCore::periodic_deadline(const PeriodicNode* n) const noexcept {
+  double wait = std::min(n->at - wall_now_, kPeriodicRecheck);
+  return mono_now_ + (wait > 0 ? static_cast<MonoNs>(wait * 1e9) + 1 : 0);
+}
+
+void LoopCore::key_periodic(PeriodicNode* n) {
+  n->deadline = periodic_deadline(n);
+  n->sequence = timer_sequence_++;
+  if (n->heap_index >= 0) {
+    timers_.update(n);
+  } else {
+    timers_.push(n);  // after its first time, within the capacity it left when it was taken out
+  }
+}
+
+void LoopCore::stop_periodic(PeriodicNode* n) noexcept {
+  if (n->active) periodics_.remove(n);
+  unlink_timer(n);
+  deactivate(n);
+  unqueue(n);
+  rearm_if_idle();
+}
+
+void LoopCore::notice_clock_jump() noexcept {
+  if (periodics_.empty()) return;
+  // Compared from one dispatch to the next, so that the clocks' slow drift apart never adds up
+  // to a jump.
+  double offset = wall_now_ - static_cast<double>(mono_now_) * 1e-9;
+  double moved = offset - std::exchange(clock_offset_, offset);
+  if (std::abs(moved) < kClockJump) return;
+  // As libev does: a periodic of offset and interval, or of a reschedule function, counts its next
+  // instant from the new time; a one-shot keeps its instant.
+  for (PeriodicNode* n = periodics_.head; n != nullptr; n = n->next) {
+    if (n->every > 0) n->at = periodic_next(n->offset, n->every, wall_now_);
+    if (n->reschedule) {
+      try {
+        n->at = next_instant(n, wall_now_);
+      } catch (const std::exception& e) {
+        core_log(LogLevel::kError, "ae::core",
+                 std::string("periodic kept its instant after a clock jump: ") + e.what());
+      }
+    }
+    // Every active periodic is in the heap: re-keying it allocates nothing.
+    n->deadline = periodic_deadline(n);
+    timers_.update(n);
+  }
+}
+
+void LoopCore::periodic_due(PeriodicNode* n) {
+  // Out of the heap already (its interval, as a timer, is 0).
+  if (wall_now_ < n->at) {
+    key_periodic(n);  // woken early: to look at the clock, or the clock went back
+    return;
+  }
+  if (const DebugHooks* h = debug_hooks(); h != nullptr && h->timer_due != nullptr) [[unlikely]] {
+    h->timer_due(this, n, mono_now_ - n->deadline);
+  }
+  if (n->every == 0 && !n->reschedule) {
+    periodics_.remove(n);
+    deactivate(n);
+    n->at = 0;
+  } else {
+    try {
+      n->at = next_instant(n, wall_now_);
+    } catch (...) {
+      periodics_.remove(n);
+      deactivate(n);
+      n->at = 0;
+      throw;
+    }
+    key_periodic(n);
+  }
+  queue(n);
 }
 
 // ---- Signals ------------------------------------------------------------------------------------
@@ -874,6 +1001,7 @@ void LoopCore::dispatch() {
   } rearm_at_end{this};
 
   update_time();
+  notice_clock_jump();
   const DebugHooks* hooks = debug_hooks();
   if (hooks != nullptr && hooks->dispatch_begin != nullptr) [[unlikely]]
     hooks->dispatch_begin(this);

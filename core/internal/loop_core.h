@@ -55,6 +55,10 @@ class LoopCore final : public BackendHost {
   void start_timer(TimerNode* n, MonoNs after, MonoNs interval);
   void stop_timer(TimerNode* n) noexcept;
 
+  // A periodic of (offset, interval), or of `reschedule` when that is set.
+  PeriodicNode* make_periodic(double offset, double interval, Function<double(double)>&& reschedule,
+                              Function<void()>&& cb);
+
   SignalNode* make_signal(int signum, Function<void()>&& cb);
   ChildNode* make_child(pid_t pid, Function<void(pid_t, int)>&& cb);
   IdleNode* make_idle(Function<void()>&& cb);
@@ -207,6 +211,21 @@ class LoopCore final : public BackendHost {
   std::uint64_t timer_sequence_ = 0;
   void unlink_timer(TimerNode* n) noexcept;  // out of the heap or the due-now list
   void reschedule(TimerNode* n);             // a repeating timer that fired
+
+  // Periodics: the active ones, listed for a clock jump, which re-keys them all.
+  NodeList<PeriodicNode> periodics_;
+  double clock_offset_ = 0;  // wall_now_ - mono_now_ at the last dispatch with periodics
+  // The next wall-clock instant of `n` after `now`; throws for a reschedule function's bad answer.
+  static double next_instant(PeriodicNode* n, double now);
+  // Puts `n` into the heap with the monotonic deadline its `at` means now (at most
+  // kPeriodicRecheck away, so that a jump of the clock is noticed).
+  void key_periodic(PeriodicNode* n);
+  MonoNs periodic_deadline(const PeriodicNode* n) const noexcept;
+  void stop_periodic(PeriodicNode* n) noexcept;
+  // Re-keys every periodic when the wall clock moved apart from the monotonic one.
+  void notice_clock_jump() noexcept;
+  // Handles a periodic whose deadline came: queues it if its instant has come, else re-keys it.
+  void periodic_due(PeriodicNode* n);
 
   std::vector<WatcherNode*> pending_;
   std::size_t pending_pos_ = 0;

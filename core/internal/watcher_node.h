@@ -26,7 +26,16 @@ class LoopCore;
 using MonoNs = std::int64_t;
 
 struct WatcherNode {
-  enum class Kind : std::uint8_t { kIo, kTimer, kSignal, kChild, kIdle, kPrepare, kCheck };
+  enum class Kind : std::uint8_t {
+    kIo,
+    kTimer,
+    kSignal,
+    kChild,
+    kIdle,
+    kPrepare,
+    kCheck,
+    kPeriodic,
+  };
 
   explicit WatcherNode(Kind k, LoopCore* l) noexcept : loop(l), kind(k) {}
   WatcherNode(const WatcherNode&) = delete;
@@ -58,9 +67,9 @@ struct IoNode final : WatcherNode {
   Function<void()> cb;
 };
 
-struct TimerNode final : WatcherNode {
-  TimerNode(LoopCore* l, Function<void()>&& c) : WatcherNode(Kind::kTimer, l), cb(std::move(c)) {}
-  void invoke() override { cb(); }
+struct TimerNode : WatcherNode {
+  TimerNode(LoopCore* l, Function<void()>&& c) : TimerNode(Kind::kTimer, l, std::move(c)) {}
+  void invoke() final { cb(); }
 
   MonoNs deadline = 0;
   MonoNs interval = 0;         // 0: one-shot
@@ -68,6 +77,27 @@ struct TimerNode final : WatcherNode {
   std::int32_t heap_index = -1;
   std::int32_t due_index = -1;  // in the loop's due-now list (zero delay) instead of the heap
   Function<void()> cb;
+
+ protected:
+  TimerNode(Kind k, LoopCore* l, Function<void()>&& c) : WatcherNode(k, l), cb(std::move(c)) {}
+};
+
+// A periodic watcher: a timer node whose deadline the loop derives from a wall-clock instant
+// `at`, and derives again whenever the wall clock jumps. It sits in the timer heap with
+// interval 0; its own schedule is below.
+struct PeriodicNode final : TimerNode {
+  PeriodicNode(LoopCore* l, double o, double i, Function<double(double)>&& r, Function<void()>&& c)
+      : TimerNode(Kind::kPeriodic, l, std::move(c)),
+        offset(o),
+        every(i),
+        reschedule(std::move(r)) {}
+
+  double at = 0;      // the wall-clock time (seconds since the epoch) it fires next
+  double offset = 0;  // with `every`: fires at offset + k * every; with every == 0, once at offset
+  double every = 0;
+  Function<double(double)> reschedule;  // if set: at = reschedule(now)
+  PeriodicNode* prev = nullptr;         // in the loop's list of active periodics
+  PeriodicNode* next = nullptr;
 };
 
 struct SignalNode final : WatcherNode {

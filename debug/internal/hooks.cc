@@ -51,6 +51,15 @@ std::string arguments_of(const WatcherSpec& spec) {
     }
     case WatcherType::kChild:
       return "pid=" + std::to_string(spec.pid);
+    case WatcherType::kPeriodic:
+      if (!spec.repeating && spec.interval == 0) {
+        std::snprintf(buf, sizeof buf, "at=%.3f", spec.after);
+      } else if (spec.interval > 0) {
+        std::snprintf(buf, sizeof buf, "offset=%g interval=%g", spec.after, spec.interval);
+      } else {
+        return "reschedule";
+      }
+      return buf;
     case WatcherType::kIdle:
     case WatcherType::kPrepare:
     case WatcherType::kCheck:

@@ -96,6 +96,7 @@ void strict_check_watcher(Loop& loop, const WatcherSpec& spec) {
     case WatcherType::kIdle:
     case WatcherType::kPrepare:
     case WatcherType::kCheck:
+    case WatcherType::kPeriodic:
       break;
   }
 }

@@ -70,6 +70,13 @@ TestLoop::~TestLoop() {
   foreign_.reset();
 }
 
+void TestLoop::jump_wall_clock(Seconds d) {
+  if (manual_ == nullptr) throw std::logic_error("jump_wall_clock() needs the \"manual\" backend");
+  manual_->jump_wall_clock(d);
+  manual_->schedule_now();  // as if the loop woke up just after the clock was set
+  advance(Seconds(0));
+}
+
 void TestLoop::advance(Seconds d) {
   if (manual_ == nullptr) throw std::logic_error("advance() needs the \"manual\" backend");
   manual_->advance(d);

@@ -66,6 +66,10 @@ class TestLoop {
   // its interval to see every firing.
   // Errors: std::logic_error on any other backend.
   void advance(Seconds d);
+  // On "manual": sets the wall clock forward or back by `d` without moving the monotonic one
+  // (the system's clock being set), then runs one iteration and what becomes due in it.
+  // Errors: std::logic_error on any other backend.
+  void jump_wall_clock(Seconds d);
   // True on the "manual" backend.
   bool manual() const noexcept { return manual_ != nullptr; }
 

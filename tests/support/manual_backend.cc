@@ -19,6 +19,8 @@ void ManualBackend::advance(Seconds d) noexcept {
   wall_ += d.count();
 }
 
+void ManualBackend::jump_wall_clock(Seconds d) noexcept { wall_ += d.count(); }
+
 void ManualBackend::attach(BackendHost& host, int poll_fd) {
   host_ = &host;
   poll_fd_ = poll_fd;

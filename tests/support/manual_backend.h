@@ -40,6 +40,10 @@ class ManualBackend final : public Backend {
   // Moves the clock forward by `d` (negative or zero: no change). Does not run anything itself;
   // the next loop iteration finds the timers that became due.
   void advance(Seconds d) noexcept;
+  // Moves only the wall clock (ae::now(), ae::periodic's clock) by `d`, either way, as when the
+  // system's clock is set; the monotonic clock stays. Like the system's clock, it wakes nothing:
+  // the loop sees the new time at its next iteration.
+  void jump_wall_clock(Seconds d) noexcept;
   // True when a loop iteration would run something now: a requested dispatch, a due deadline, or
   // a ready event on the loop's epoll set.
   bool due() const;
