@@ -48,6 +48,12 @@ TEST_P(WrapTest, CreationSitesPointAtTheCallersOwnLine) {
   ae::Signal s = ae::signal("USR1", [] {});
   const unsigned idle_line = __LINE__ + 1;
   ae::Idle i = ae::idle([] {});
+  const unsigned periodic_line = __LINE__ + 1;
+  ae::Periodic p = ae::periodic(3600, 86400, [] {});
+  const unsigned prepare_line = __LINE__ + 1;
+  ae::Prepare pr = ae::prepare([] {});
+  const unsigned check_line = __LINE__ + 1;
+  ae::Check ch = ae::check([] {});
 
   std::optional<WatcherInfo> w = made_at(io_line);
   ASSERT_TRUE(w);
@@ -63,6 +69,14 @@ TEST_P(WrapTest, CreationSitesPointAtTheCallersOwnLine) {
   EXPECT_EQ(w->arguments, "signal=USR1");
   ASSERT_TRUE(w = made_at(idle_line));
   EXPECT_EQ(w->type, ae::WatcherType::kIdle);
+  ASSERT_TRUE(w = made_at(periodic_line));
+  EXPECT_EQ(w->type, ae::WatcherType::kPeriodic);
+  EXPECT_EQ(w->arguments, "offset=3600 interval=86400");
+  ASSERT_TRUE(w = made_at(prepare_line));
+  EXPECT_EQ(w->type, ae::WatcherType::kPrepare);
+  ASSERT_TRUE(w = made_at(check_line));
+  EXPECT_EQ(w->type, ae::WatcherType::kCheck);
+  EXPECT_EQ(ae::watcher_type_name(ae::WatcherType::kPeriodic), "periodic");
   EXPECT_EQ(w->wrap_level, 1);
   EXPECT_TRUE(w->backtrace.empty());
   EXPECT_NE(w->created, 0);
