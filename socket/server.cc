@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -150,14 +151,48 @@ Result<TcpServer> tcp_server(std::string_view host, std::string_view service, Ac
   return tcp_server(host, service, std::move(accept), std::move(prepare), ServerSocketOptions{});
 }
 
-Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
-                             ServerPrepareCallback prepare, const ServerSocketOptions& options) {
-  if (!accept) throw std::invalid_argument("ae::tcp_server: the accept callback is empty");
+namespace {
+
+// tcp_server's listener, accepting into `accept` or `counted`.
+Result<std::shared_ptr<Listener>> serve(std::string_view host, std::string_view service,
+                                        AcceptCallback accept, CountedAcceptCallback counted,
+                                        ServerPrepareCallback& prepare,
+                                        const ServerSocketOptions& options) {
+  if (!accept && !counted)
+    throw std::invalid_argument("ae::tcp_server: the accept callback is empty");
+  if (options.max_connections > 0 && !counted) {
+    throw std::invalid_argument(
+        "ae::tcp_server: max_connections needs an accept callback that takes the connection's "
+        "Guard (CountedAcceptCallback)");
+  }
+  if (!(options.max_accepts_per_second >= 0) || std::isinf(options.max_accepts_per_second)) {
+    throw std::invalid_argument(
+        "ae::tcp_server: max_accepts_per_second must be a finite number >= 0");
+  }
   Result<std::shared_ptr<Listener>> listener =
       listen_on(host, service, prepare, "tcp_server", options);
   if (!listener) return listener.error();
-  (*listener)->start_accepting(std::move(accept),
-                               std::max<std::size_t>(options.max_accepts_per_wakeup, 1));
+  (*listener)->start_accepting(std::move(accept), std::move(counted), options);
+  return listener;
+}
+
+}  // namespace
+
+Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
+                             ServerPrepareCallback prepare, const ServerSocketOptions& options) {
+  Result<std::shared_ptr<Listener>> listener =
+      serve(host, service, std::move(accept), nullptr, prepare, options);
+  if (!listener) return listener.error();
+  return TcpServer(std::move(*listener));
+}
+
+Result<TcpServer> tcp_server(std::string_view host, std::string_view service,
+                             CountedAcceptCallback accept, ServerPrepareCallback prepare,
+                             const ServerSocketOptions& options) {
+  if (!accept) throw std::invalid_argument("ae::tcp_server: the accept callback is empty");
+  Result<std::shared_ptr<Listener>> listener =
+      serve(host, service, nullptr, std::move(accept), prepare, options);
+  if (!listener) return listener.error();
   return TcpServer(std::move(*listener));
 }
 

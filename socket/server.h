@@ -14,6 +14,16 @@
 //       });
 //   if (!server) return std::puts(server.message().c_str()), 1;
 //   std::printf("listening on port %u\n", server->port());
+//
+// With limits: at most 100 connections open at once and 50 accepts a second; each connection's
+// Guard goes with it and frees its place when the connection is done.
+//   ae::ServerSocketOptions limits;
+//   limits.max_connections = 100;
+//   limits.max_accepts_per_second = 50;
+//   auto limited = ae::tcp_server("0", "7000",
+//       [&](int fd, const std::string&, std::uint16_t, ae::Guard slot) {
+//         sessions.push_back(std::make_unique<Session>(fd, std::move(slot)));
+//       }, nullptr, limits);
 #pragma once
 
 #include <sys/socket.h>
@@ -25,6 +35,7 @@
 #include <string_view>
 
 #include "core/function.h"
+#include "core/guard.h"
 #include "core/result.h"
 #include "core/socket_address.h"
 
@@ -38,6 +49,13 @@ class Listener;
 // to close. `host` is formatted as AnyEvent's format_address does it (an IPv4 client of a "::"
 // server shows as "127.0.0.1"), "unix/" for unix-domain sockets (port 0).
 using AcceptCallback = Function<void(int fd, const std::string& host, std::uint16_t port)>;
+
+// accept(fd, host, port, connection): as AcceptCallback, plus `connection`, which the server
+// counts as one open connection (ServerSocketOptions::max_connections) until it is destroyed or
+// reset. Keep it with whatever serves the connection and let it go when the connection ends.
+// It may outlive the server (it then does nothing); destroy it on the server's loop thread.
+using CountedAcceptCallback =
+    Function<void(int fd, const std::string& host, std::uint16_t port, Guard connection)>;
 
 // The listen(2) backlog when prepare returns 0 (or there is no prepare): SOMAXCONN, the most the
 // kernel takes (it caps larger values at net.core.somaxconn). AnyEvent's 128 is too short for a
@@ -69,6 +87,18 @@ struct ServerSocketOptions {
   std::size_t max_accepts_per_wakeup = 64;
   // See ServerBeforeBindCallback; nullptr: nothing.
   ServerBeforeBindCallback before_bind{};
+  // At most this many connections open at once (0: no limit), as counted by the Guards that a
+  // CountedAcceptCallback receives (needs one). At the limit the server stops watching its
+  // socket, so further clients wait in the listen queue (POE's pause_accept), and it resumes when
+  // a Guard goes and the count falls below the limit (POE's resume_accept).
+  std::size_t max_connections = 0;
+  // At most this many accepts per second on average (0: no limit): a token bucket holding
+  // `accept_burst` accepts, refilled at this rate. While it is empty the server does not watch
+  // its socket (it waits on a timer instead of spinning); clients wait in the listen queue.
+  double max_accepts_per_second = 0;
+  // The bucket's size: how many accepts may follow each other at once after a quiet spell.
+  // 0: one second's worth (max_accepts_per_second rounded up, at least 1).
+  std::size_t accept_burst = 0;
 };
 
 // A listening socket with one owner. Destroying it (or close()) stops accepting, closes the
@@ -108,6 +138,8 @@ class TcpServer {
                                       ServerPrepareCallback);
   friend Result<TcpServer> tcp_server(std::string_view, std::string_view, AcceptCallback,
                                       ServerPrepareCallback, const ServerSocketOptions&);
+  friend Result<TcpServer> tcp_server(std::string_view, std::string_view, CountedAcceptCallback,
+                                      ServerPrepareCallback, const ServerSocketOptions&);
 
   std::shared_ptr<socket_internal::Listener> listener_;
 };
@@ -131,9 +163,17 @@ Result<TcpServer> tcp_server(std::string_view host, std::string_view service, Ac
                              ServerPrepareCallback prepare = nullptr);
 
 // tcp_server with `options` applied to the listening socket: before_bind and reuse_port before it
-// is bound, max_accepts_per_wakeup while accepting.
+// is bound, max_accepts_per_wakeup and max_accepts_per_second while accepting.
+// Errors: as tcp_server; and std::invalid_argument (a programmer error, thrown) for a
+// max_connections without a CountedAcceptCallback, or a negative or NaN max_accepts_per_second.
 Result<TcpServer> tcp_server(std::string_view host, std::string_view service, AcceptCallback accept,
                              ServerPrepareCallback prepare, const ServerSocketOptions& options);
+
+// tcp_server whose accept callback receives each connection's Guard, for
+// ServerSocketOptions::max_connections (see CountedAcceptCallback). Errors: as above.
+Result<TcpServer> tcp_server(std::string_view host, std::string_view service,
+                             CountedAcceptCallback accept, ServerPrepareCallback prepare,
+                             const ServerSocketOptions& options);
 
 // AnyEvent::Socket::tcp_bind: the same set-up as tcp_server, but nothing is accepted: the caller
 // watches fd() itself. Errors: as tcp_server.

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -22,6 +24,7 @@
 #include "tests/socket/support/env.h"
 #include "tests/socket/support/sockets.h"
 #include "tests/socket/support/test_loop.h"
+#include "tests/support/run_until.h"
 
 namespace {
 
@@ -58,6 +61,20 @@ int listen_backlog(int fd) {
   socklen_t len = sizeof info;
   if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0) return -1;
   return static_cast<int>(info.tcpi_sacked);
+}
+
+// The connections waiting in a listening TCP socket's accept queue (Linux reports the count in
+// TCP_INFO's tcpi_unacked for sockets in LISTEN).
+int accept_queue_length(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0) return -1;
+  return static_cast<int>(info.tcpi_unacked);
+}
+
+// Runs the current loop through `n` iterations that do not wait.
+void spin_loop(int n) {
+  for (int i = 0; i < n; ++i) ae::Loop::current().run_once(false);
 }
 
 // The kernel's cap on listen backlogs.
@@ -172,6 +189,94 @@ TEST_P(TcpServerTest, AcceptsAtMostItsCapPerReadinessAndTheRestInLaterIterations
   ASSERT_TRUE(all_accepted.wait_for(5s));
   EXPECT_EQ(batches, (std::vector<std::size_t>{2, 2, 1}));
   for (int fd : accepted) ::close(fd);
+  for (int fd : clients) ::close(fd);
+}
+
+TEST_P(TcpServerTest, StopsAcceptingAtMaxConnectionsAndResumesWhenOneCloses) {
+  std::vector<std::pair<int, ae::Guard>> accepted;
+  ae::ServerSocketOptions options;
+  options.max_connections = 2;
+  auto server = ae::tcp_server(
+      host(), "0",
+      [&](int fd, const std::string&, std::uint16_t, ae::Guard connection) {
+        accepted.emplace_back(fd, std::move(connection));
+      },
+      nullptr, options);
+  ASSERT_TRUE(server) << server.message();
+  std::vector<int> clients;
+  for (int i = 0; i < 5; ++i) clients.push_back(raw_connect(at(server->port())));
+  for (int c : clients) ASSERT_GE(c, 0);
+  auto waiting = [&] { return accept_queue_length(server->fd()); };
+  // Each handshake completes in the kernel; the two allowed are taken, the rest wait.
+  ASSERT_TRUE(ae::testing::run_until([&] { return accepted.size() == 2; }));
+  ae::Timer tick = ae::timer(0.0, 0.001, [] {});  // iterations to see the queue fill
+  ASSERT_TRUE(ae::testing::run_until([&] { return waiting() == 3; })) << waiting();
+  spin_loop(20);
+  EXPECT_EQ(accepted.size(), 2u) << "accepted beyond max_connections";
+  EXPECT_EQ(waiting(), 3);
+
+  // A connection that ends frees its place: exactly one more is taken.
+  ::close(accepted.front().first);
+  accepted.front().second.reset();
+  ASSERT_TRUE(ae::testing::run_until([&] { return accepted.size() == 3; }));
+  spin_loop(20);
+  EXPECT_EQ(accepted.size(), 3u);
+  EXPECT_EQ(waiting(), 2);
+
+  // Places freed while over the limit and the last ones: everything is accepted.
+  for (std::size_t i = 1; i < accepted.size(); ++i) accepted[i].second.reset();
+  ASSERT_TRUE(ae::testing::run_until([&] { return accepted.size() == 5; }));
+  EXPECT_EQ(waiting(), 0);
+  // Guards that outlive their server do nothing.
+  server->close();
+  for (std::size_t i = 1; i < accepted.size(); ++i) ::close(accepted[i].first);
+  accepted.clear();
+  for (int fd : clients) ::close(fd);
+}
+
+TEST_P(TcpServerTest, DroppingTheGuardInsideTheAcceptCallbackKeepsAccepting) {
+  int accepted = 0;
+  ae::ServerSocketOptions options;
+  options.max_connections = 1;
+  auto server = ae::tcp_server(
+      host(), "0",
+      [&](int fd, const std::string&, std::uint16_t, ae::Guard) {
+        ++accepted;
+        ::close(fd);  // refused at once: the Guard goes with this call
+      },
+      nullptr, options);
+  ASSERT_TRUE(server) << server.message();
+  std::vector<int> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(raw_connect(at(server->port())));
+  ASSERT_TRUE(ae::testing::run_until([&] { return accepted == 4; }));
+  for (int fd : clients) ::close(fd);
+}
+
+TEST_P(TcpServerTest, LimitsTheAcceptRateWithoutSpinning) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> times;
+  ae::ServerSocketOptions options;
+  options.max_accepts_per_second = 50;
+  options.accept_burst = 2;
+  auto server = ae::tcp_server(
+      host(), "0",
+      [&](int fd, const std::string&, std::uint16_t) {
+        times.push_back(Clock::now());
+        ::close(fd);
+      },
+      nullptr, options);
+  ASSERT_TRUE(server) << server.message();
+  std::vector<int> clients;
+  for (int i = 0; i < 6; ++i) clients.push_back(raw_connect(at(server->port())));
+  for (int c : clients) ASSERT_GE(c, 0);
+  // While the bucket is empty the listening socket is not watched: waiting clients do not wake
+  // the loop, so it goes through few iterations (a spinning one would go through thousands).
+  int iterations = 0;
+  ae::Prepare count = ae::prepare([&] { ++iterations; });
+  ASSERT_TRUE(ae::testing::run_until([&] { return times.size() == 6; }));
+  // Two at once (the burst), then the other four at 50 a second: at least 80 ms.
+  EXPECT_GE(times.back() - times.front(), std::chrono::milliseconds(79));
+  EXPECT_LT(iterations, 200);
   for (int fd : clients) ::close(fd);
 }
 
@@ -405,6 +510,21 @@ TEST_P(TcpServerBackendTest, MovesAndReportsItsState) {
 
 TEST_P(TcpServerBackendTest, RejectsAnEmptyAcceptCallback) {
   EXPECT_THROW((void)ae::tcp_server("127.0.0.1", "0", nullptr), std::invalid_argument);
+}
+
+TEST_P(TcpServerBackendTest, RejectsLimitsItCannotKeep) {
+  ae::ServerSocketOptions counted;
+  counted.max_connections = 3;
+  EXPECT_THROW((void)ae::tcp_server("127.0.0.1", "0", close_it, nullptr, counted),
+               std::invalid_argument)
+      << "max_connections cannot count connections whose end it never learns";
+  for (double rate : {-1.0, std::nan(""), HUGE_VAL}) {
+    ae::ServerSocketOptions options;
+    options.max_accepts_per_second = rate;
+    EXPECT_THROW((void)ae::tcp_server("127.0.0.1", "0", close_it, nullptr, options),
+                 std::invalid_argument)
+        << rate;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TcpServerBackendTest,
