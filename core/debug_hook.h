@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <source_location>
@@ -44,6 +45,10 @@ enum class WatcherType : std::uint8_t {
   kCheck,
   kPeriodic,
 };
+
+// How many kinds there are (for tables indexed by WatcherType).
+inline constexpr std::size_t kWatcherTypeCount =
+    static_cast<std::size_t>(WatcherType::kPeriodic) + 1;
 
 // "io", "timer", "signal", "child", "idle", "prepare", "check", "periodic".
 std::string_view watcher_type_name(WatcherType type) noexcept;

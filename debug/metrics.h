@@ -57,8 +57,8 @@ struct LoopMetrics {
   double timer_lag_seconds = 0;  // how late the timers fired, summed
   double max_timer_lag_seconds = 0;
   std::uint64_t stalls = 0;  // callbacks over the stall threshold
-  // Live watchers by WatcherType: io, timer, signal, child, idle.
-  std::array<std::size_t, 5> watchers{};
+  // Live watchers, indexed by WatcherType (watcher_type_name names each).
+  std::array<std::size_t, kWatcherTypeCount> watchers{};
 };
 
 // Turns metrics and the stall detector on or off, whatever else is on. Returns the previous

@@ -130,9 +130,15 @@ TEST_P(MetricsTest, CountsCallbacksTimersLagAndWatchers) {
   ae::Timer repeating = ae::timer(0, 0.001, [&] { ++fired; });
   ae::Timer other = ae::timer(60, [] {});
   ae::Idle idle;
+  ae::Periodic nightly = ae::periodic(3 * 3600, 86400, [] {});
+  ae::Check check = ae::check([] {});
   ae::debug::LoopMetrics live = ae::debug::loop_metrics(loop());
   EXPECT_EQ(live.watchers[static_cast<std::size_t>(ae::WatcherType::kTimer)], 2u);
   EXPECT_EQ(live.watchers[static_cast<std::size_t>(ae::WatcherType::kIo)], 0u);
+  EXPECT_EQ(live.watchers[static_cast<std::size_t>(ae::WatcherType::kPeriodic)], 1u);
+  EXPECT_EQ(live.watchers[static_cast<std::size_t>(ae::WatcherType::kCheck)], 1u);
+  nightly.reset();
+  check.reset();
   ASSERT_TRUE(run_until([&] { return fired >= kFirings; }));
   repeating.reset();
   other.reset();
