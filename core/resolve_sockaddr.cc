@@ -30,8 +30,9 @@ int rank(std::error_code ec) {
 }
 
 // One resolve_sockaddr over a resolver: SRV first when asked for, then every target's addresses
-// in every wanted family at once. Owned by the callbacks of its requests; its Guard holds it
-// weakly and cancels it.
+// in every wanted family at once. Owned by the callbacks of its requests and by its resolution
+// delay timer's owner (itself, kept alive by those callbacks); its Guard holds it weakly and
+// cancels it. Incremental, it gives addresses out before the end, as RFC 8305 section 3 says.
 class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
  public:
   struct Target {
@@ -39,11 +40,17 @@ class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
     std::uint16_t port = 0;
   };
 
-  SockaddrLookup(Resolver& resolver, std::vector<int> families, ResolveCallback cb)
-      : resolver_(resolver), families_(std::move(families)), cb_(std::move(cb)) {}
+  SockaddrLookup(Resolver& resolver, std::vector<int> families, ResolveProgressCallback cb,
+                 bool incremental)
+      : resolver_(resolver),
+        families_(std::move(families)),
+        cb_(std::move(cb)),
+        incremental_(incremental) {}
 
   void cancel() noexcept {
     cb_ = nullptr;
+    cancelled_ = true;
+    delay_.reset();
     auto requests = std::move(requests_);
   }
 
@@ -68,6 +75,7 @@ class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
       }
       for (int family : families_) {
         ++pending_;
+        if (family == families_.front()) ++preferred_pending_;
         requests_.push_back(
             resolver_.resolve_addresses(t.host, family,
                                         [self = shared_from_this(), i, family](
@@ -102,6 +110,7 @@ class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
   void on_addresses(std::size_t target, int family, std::error_code ec,
                     std::vector<SocketAddress> addrs) {
     if (!cb_) return;
+    if (family == families_.front()) --preferred_pending_;
     if (ec == std::errc::operation_canceled) return fail(ec);
     bool any = false;
     for (SocketAddress& a : addrs) {
@@ -132,7 +141,35 @@ class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
   }
 
   void done_one() {
-    if (--pending_ == 0) finish();
+    if (--pending_ == 0) return finish();
+    if (incremental_) give_out_early();
+  }
+
+  // RFC 8305 section 3: the preferred family's addresses go at once; another family's wait for
+  // them until the resolution delay ends or the preferred lookups end empty-handed; once some
+  // went, the rest go as they come.
+  void give_out_early() {
+    if (found_.empty()) return;
+    bool preferred = std::any_of(found_.begin(), found_.end(),
+                                 [](const Found& f) { return f.family_rank == 0; });
+    if (given_any_ || preferred || preferred_pending_ == 0) return give_out();
+    if (!delay_) {
+      delay_ = timer(kResolutionDelay, [this] {
+        std::shared_ptr<SockaddrLookup> keep = shared_from_this();
+        delay_.reset();
+        give_out();
+      });
+    }
+  }
+
+  void give_out() {
+    if (!cb_ || found_.empty()) return;
+    delay_.reset();
+    given_any_ = true;
+    ResolveProgressCallback cb = std::move(cb_);
+    cb_ = nullptr;
+    cb(std::error_code(), take_found(), false);
+    if (!cancelled_) cb_ = std::move(cb);
   }
 
   void fail(std::error_code ec) {
@@ -141,24 +178,31 @@ class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
     finish();
   }
 
-  void finish() {
-    if (!cb_) return;
+  std::vector<SocketAddress> take_found() {
     std::stable_sort(found_.begin(), found_.end(), [](const Found& a, const Found& b) {
       return a.family_rank != b.family_rank ? a.family_rank < b.family_rank : a.target < b.target;
     });
     std::vector<SocketAddress> out;
     for (const Found& f : found_) out.push_back(f.address);
+    found_.clear();
+    return out;
+  }
+
+  void finish() {
+    if (!cb_) return;
+    delay_.reset();
+    std::vector<SocketAddress> out = take_found();
     std::error_code ec;
-    if (out.empty()) {
+    if (out.empty() && !given_any_) {
       // A name the hosts file knows in another family exists: it only lacks the wanted one.
       bool known = error_ != std::errc::operation_canceled && !host_.empty() &&
                    !hosts_file_lookup(host_).empty();
       ec = known || !error_ ? make_error_code(ResolveError::kNoData) : error_;
     }
-    ResolveCallback cb = std::move(cb_);
+    ResolveProgressCallback cb = std::move(cb_);
     cb_ = nullptr;
     auto requests = std::move(requests_);  // ends the other requests (a failure cut them short)
-    cb(ec, std::move(out));
+    cb(ec, std::move(out), true);
   }
 
   struct Found {
@@ -168,29 +212,32 @@ class SockaddrLookup : public std::enable_shared_from_this<SockaddrLookup> {
   };
 
   Resolver& resolver_;
-  std::vector<int> families_;  // wanted, most preferred first
-  ResolveCallback cb_;
+  std::vector<int> families_;   // wanted, most preferred first
+  ResolveProgressCallback cb_;  // empty while it runs, and once finished or cancelled
+  bool incremental_;
+  bool cancelled_ = false;
+  bool given_any_ = false;
   std::string host_;
   std::vector<Target> targets_;
-  std::vector<Found> found_;
+  std::vector<Found> found_;  // not given out yet
   std::size_t pending_ = 0;
+  std::size_t preferred_pending_ = 0;  // requests for families_.front()
   std::error_code error_;
+  Timer delay_;  // the resolution delay, while another family's addresses wait
   std::vector<Guard> requests_;
 };
 
-Guard fail_later(ResolveCallback cb, std::error_code ec) {
-  return postpone_cancellable([cb = std::move(cb), ec]() mutable { cb(ec, {}); });
+Guard fail_later(ResolveProgressCallback cb, std::error_code ec) {
+  return postpone_cancellable([cb = std::move(cb), ec]() mutable { cb(ec, {}, true); });
 }
 
-Guard succeed_later(ResolveCallback cb, std::vector<SocketAddress> addrs) {
+Guard succeed_later(ResolveProgressCallback cb, std::vector<SocketAddress> addrs) {
   return postpone_cancellable(
-      [cb = std::move(cb), addrs = std::move(addrs)]() mutable { cb({}, std::move(addrs)); });
+      [cb = std::move(cb), addrs = std::move(addrs)]() mutable { cb({}, std::move(addrs), true); });
 }
 
-}  // namespace
-
-Guard resolve_sockaddr(Resolver& resolver, std::string_view host, std::string_view service,
-                       const ResolveOptions& options, ResolveCallback cb) {
+Guard start_lookup(Resolver& resolver, std::string_view host, std::string_view service,
+                   const ResolveOptions& options, ResolveProgressCallback cb, bool incremental) {
   if (options.family != 0 && options.family != 4 && options.family != 6) {
     throw std::invalid_argument("ae::resolve_sockaddr: family must be 0, 4 or 6, not " +
                                 std::to_string(options.family));
@@ -242,7 +289,8 @@ Guard resolve_sockaddr(Resolver& resolver, std::string_view host, std::string_vi
   }
   if (host.empty()) return fail_later(std::move(cb), ResolveError::kBadName);
 
-  auto lookup = std::make_shared<SockaddrLookup>(resolver, std::move(families), std::move(cb));
+  auto lookup =
+      std::make_shared<SockaddrLookup>(resolver, std::move(families), std::move(cb), incremental);
   std::string srv_name;
   if (!srv_service.empty()) {
     srv_name = "_" + srv_service + "._" + std::string(options.protocol) + "." + std::string(host);
@@ -252,6 +300,24 @@ Guard resolve_sockaddr(Resolver& resolver, std::string_view host, std::string_vi
   return Guard([w = std::weak_ptr<SockaddrLookup>(lookup)] {
     if (auto l = w.lock()) l->cancel();
   });
+}
+
+}  // namespace
+
+Guard resolve_sockaddr(Resolver& resolver, std::string_view host, std::string_view service,
+                       const ResolveOptions& options, ResolveCallback cb) {
+  return start_lookup(
+      resolver, host, service, options,
+      [cb = std::move(cb)](std::error_code ec, std::vector<SocketAddress> addrs, bool) mutable {
+        cb(ec, std::move(addrs));
+      },
+      false);
+}
+
+Guard resolve_sockaddr_incremental(Resolver& resolver, std::string_view host,
+                                   std::string_view service, const ResolveOptions& options,
+                                   ResolveProgressCallback cb) {
+  return start_lookup(resolver, host, service, options, std::move(cb), true);
 }
 
 Guard resolve_sockaddr(std::string_view host, std::string_view service,

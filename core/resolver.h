@@ -16,6 +16,9 @@
 //   - the families are those AE_PROTOCOLS allows (default "ipv4,ipv6"), narrowed by
 //     options.family; addresses come ordered by family preference, then SRV order, then the
 //     order each lookup gave.
+// resolve_sockaddr_incremental() gives the same addresses as they arrive, as RFC 8305 section 3
+// wants for connecting (Happy Eyeballs): a server that never answers one family then delays
+// nothing.
 // //core's built-in Resolver knows no names (kNeedsDns), so without //dns the same policy serves
 // numeric addresses, localhost and the hosts file; linking //dns installs its c-ares resolver as
 // the process default, and the answers for all of those stay the same.
@@ -41,6 +44,7 @@
 #include "core/guard.h"
 #include "core/result.h"
 #include "core/socket_address.h"
+#include "core/watchers.h"
 
 namespace ae {
 
@@ -111,6 +115,29 @@ Guard resolve_sockaddr(std::string_view host, std::string_view service,
 // The same through `resolver`, which must outlive the request.
 Guard resolve_sockaddr(Resolver& resolver, std::string_view host, std::string_view service,
                        const ResolveOptions& options, ResolveCallback cb);
+
+// RFC 8305's Resolution Delay: how long addresses of another family that arrive first wait for
+// the preferred family's answer before they are given out alone.
+inline constexpr Seconds kResolutionDelay{0.05};
+
+// cb(error, addresses, complete) of resolve_sockaddr_incremental().
+using ResolveProgressCallback =
+    Function<void(std::error_code, std::vector<SocketAddress>, bool complete)>;
+
+// resolve_sockaddr() giving the addresses as each family's answers arrive (RFC 8305 section 3),
+// so that a caller can start connecting before every family has answered. The policy, the
+// addresses and the errors are resolve_sockaddr()'s. The preferred family (the first AE_PROTOCOLS
+// allows) plays RFC 8305's AAAA: its addresses are given out as soon as they come; addresses of
+// another family that come first wait up to kResolutionDelay for it (less when its lookups end
+// without an address), then go out alone; any that come later go out as they come.
+// `cb(error, addresses, complete)` runs on the current loop, never inside this call: zero or more
+// times with `complete` false and addresses not given before (never empty; error clear), then
+// exactly once with `complete` true and the addresses not given before (possibly none). The last
+// call's error is set exactly when no address was given at all. Destroying the returned Guard
+// cancels the lookup and `cb` never runs again.
+Guard resolve_sockaddr_incremental(Resolver& resolver, std::string_view host,
+                                   std::string_view service, const ResolveOptions& options,
+                                   ResolveProgressCallback cb);
 
 // The process-wide default resolver (//dns's when it is linked, else the built-in one). The
 // reference stays valid for the whole program: it forwards each request to the resolver

@@ -2,11 +2,14 @@
 //
 // The host is resolved through the installed ae::Resolver (numeric addresses, localhost and the
 // hosts file, AE_HOSTS, built in; DNS when //dns is linked), the service through the services
-// database or as a number. The addresses are tried interleaved by family in AE_PROTOCOLS
-// preference (first preferred, first other, second preferred, ...): a new attempt starts every
-// 250 ms while earlier ones are still pending, and at once when one fails; the first to connect
-// wins and the others are closed. So an address that drops SYNs (a black hole) costs one 250 ms
-// step, not a kernel connect timeout.
+// database or as a number. Connecting starts as the first addresses arrive
+// (ae::resolve_sockaddr_incremental: the preferred family's at once, the other's after RFC
+// 8305's 50 ms resolution delay), and addresses arriving later join the candidates; so a server
+// that never answers AAAA delays nothing. The addresses are tried interleaved by family in
+// AE_PROTOCOLS preference (first preferred, first other, second preferred, ...): a new attempt
+// starts every 250 ms while earlier ones are still pending, and at once when one fails; the first
+// to connect wins and the others are closed. So an address that drops SYNs (a black hole) costs
+// one 250 ms step, not a kernel connect timeout.
 //
 // Linking //socket also installs tcp_connect as ae::default_connector() (core/connector.h), which
 // is how //handle connects.
@@ -40,6 +43,10 @@ struct ConnectOptions {
   Resolver* resolver = nullptr;
   // The delay between the starts of two attempts while earlier ones are pending.
   Seconds attempt_delay = kConnectionAttemptDelay;
+  // The overall deadline, from the call to the first connection (resolution included), beside
+  // the per-attempt timeout `prepare` returns: when it passes first, every attempt and lookup
+  // ends and `cb` gets std::errc::timed_out. Zero, negative or infinite: none.
+  Seconds timeout = Seconds(0);
 };
 
 // AnyEvent::Socket::tcp_connect: connects to `host` (a name, a numeric address, or "unix/" with an
@@ -59,7 +66,8 @@ struct ConnectOptions {
 // runs again; a socket already handed to `cb` stays the callee's.
 //
 // Errors: the errno of the attempt that failed last, as std::errc values (e.g.
-// connection_refused, timed_out when `prepare`'s timeout expired, network_unreachable,
+// connection_refused, timed_out when `prepare`'s timeout or options.timeout expired,
+// network_unreachable,
 // address_family_not_supported). Where AnyEvent says ENXIO for a failed resolution, the
 // resolver's own error is passed on, which says why: the built-in resolver's ae::ResolveError
 // (kNeedsDns when a name needs DNS and //dns is not linked, kUnknownService, kBadName, ...),

@@ -32,17 +32,24 @@ std::vector<SocketAddress> interleave_families(std::vector<SocketAddress> addrs)
   return out;
 }
 
-ConnectRace::ConnectRace(ConnectCallback cb, PrepareCallback prepare, Seconds attempt_delay)
+ConnectRace::ConnectRace(ConnectCallback cb, PrepareCallback prepare, Seconds attempt_delay,
+                         Seconds timeout)
     : cb_(std::move(cb)),
       prepare_(std::move(prepare)),
       attempt_delay_(attempt_delay),
+      timeout_(timeout),
       last_error_(errno_code(ENXIO)) {}
 
 void ConnectRace::start(Resolver& resolver, std::string_view host, std::string_view service) {
-  resolving_ = resolve_sockaddr(resolver, host, service, {},
-                                [this](std::error_code ec, std::vector<SocketAddress> addrs) {
-                                  on_resolved(ec, std::move(addrs));
-                                });
+  if (timeout_ > Seconds(0) && std::isfinite(timeout_.count())) {
+    deadline_ = timer(timeout_, [this] { on_deadline(); });
+  }
+  // Addresses as they arrive: a family whose answers are late (or never come) delays nothing.
+  resolving_ = resolve_sockaddr_incremental(
+      resolver, host, service, {},
+      [this](std::error_code ec, std::vector<SocketAddress> addrs, bool complete) {
+        on_resolved(ec, std::move(addrs), complete);
+      });
 }
 
 void ConnectRace::cancel() noexcept {
@@ -51,21 +58,61 @@ void ConnectRace::cancel() noexcept {
   attempts_.clear();
   untried_.clear();
   step_.reset();
+  deadline_.reset();
   final_.reset();
 }
 
-void ConnectRace::on_resolved(std::error_code ec, std::vector<SocketAddress> addrs) {
+void ConnectRace::on_resolved(std::error_code ec, std::vector<SocketAddress> addrs, bool complete) {
   std::shared_ptr<ConnectRace> keep = shared_from_this();
-  // The resolution is over; dismissing (not destroying) its guard inside its own callback.
-  resolving_.dismiss();
-  if (ec) {
-    last_error_ = ec;
-    addrs.clear();
+  if (complete) {
+    // The resolution is over; dismissing (not destroying) its guard inside its own callback.
+    resolving_.dismiss();
+    resolved_ = true;
+    if (ec) last_error_ = ec;
   }
-  std::vector<SocketAddress> ordered = interleave_families(std::move(addrs));
+  add_candidates(std::move(addrs));
+  if (phase_ == Phase::kResolving) phase_ = Phase::kConnecting;
+  if (phase_ != Phase::kConnecting) return;  // connected: the new addresses wait for a retry()
+  if (attempts_.empty()) return start_next();
+  if (!untried_.empty() && !step_.active()) arm_step();
+}
+
+void ConnectRace::add_candidates(std::vector<SocketAddress> addrs) {
+  if (addrs.empty()) return;
+  std::vector<SocketAddress> all(untried_.begin(), untried_.end());
+  all.insert(all.end(), addrs.begin(), addrs.end());
+  // The family after the last attempt's goes next, when it has an address left (section 4).
+  if (last_family_ != AF_UNSPEC) {
+    std::stable_partition(all.begin(), all.end(),
+                          [this](const SocketAddress& a) { return a.family() != last_family_; });
+  }
+  std::vector<SocketAddress> ordered = interleave_families(std::move(all));
   untried_.assign(ordered.begin(), ordered.end());
-  phase_ = Phase::kConnecting;
-  start_next();
+}
+
+void ConnectRace::arm_step() {
+  Seconds left = attempt_delay_ - Seconds(now() - last_start_);
+  if (left < Seconds(0)) left = Seconds(0);
+  if (step_) {
+    step_.set(left);
+  } else {
+    step_ = timer(left, [this] {
+      std::shared_ptr<ConnectRace> keep = shared_from_this();
+      start_next();
+    });
+  }
+}
+
+void ConnectRace::on_deadline() {
+  std::shared_ptr<ConnectRace> keep = shared_from_this();
+  if (phase_ != Phase::kResolving && phase_ != Phase::kConnecting) return;
+  phase_ = Phase::kDone;
+  resolving_.reset();
+  attempts_.clear();
+  untried_.clear();
+  step_.reset();
+  deadline_.reset();
+  cb_(std::make_error_code(std::errc::timed_out), Connection{});
 }
 
 void ConnectRace::start_next() {
@@ -74,16 +121,9 @@ void ConnectRace::start_next() {
     untried_.pop_front();
     int error = begin_attempt(peer);
     if (error == 0) {
-      if (phase_ == Phase::kConnecting && !untried_.empty()) {
-        if (step_) {
-          step_.set(attempt_delay_);
-        } else {
-          step_ = timer(attempt_delay_, [this] {
-            std::shared_ptr<ConnectRace> keep = shared_from_this();
-            start_next();
-          });
-        }
-      }
+      last_family_ = peer.family();
+      last_start_ = now();
+      if (phase_ == Phase::kConnecting && !untried_.empty()) arm_step();
       return;
     }
     last_error_ = errno_code(error);
@@ -159,9 +199,12 @@ void ConnectRace::on_failed(Attempt* attempt, int error) {
 }
 
 void ConnectRace::fail_if_exhausted() {
-  if (phase_ != Phase::kConnecting || !attempts_.empty() || !untried_.empty()) return;
+  if (phase_ != Phase::kConnecting || !attempts_.empty() || !untried_.empty() || !resolved_) {
+    return;
+  }
   phase_ = Phase::kDone;
   step_.reset();
+  deadline_.reset();
   final_ = deliver_later([this] {
     std::shared_ptr<ConnectRace> keep = shared_from_this();
     if (phase_ == Phase::kDone) cb_(last_error_, Connection{});
@@ -178,6 +221,7 @@ void ConnectRace::succeed(Attempt* attempt) {
   }
   attempts_.clear();
   step_.reset();
+  deadline_.reset();  // the deadline is the first connection's
   phase_ = Phase::kConnected;
   std::uint64_t generation = ++generation_;
   Connection c;

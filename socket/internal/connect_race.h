@@ -1,6 +1,8 @@
 // The state of one tcp_connect: resolution, then Happy Eyeballs (RFC 8305) over the addresses.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,7 +27,8 @@ std::vector<SocketAddress> interleave_families(std::vector<SocketAddress> addrs)
 // watcher and pending delivery it starts is owned by it, so their callbacks may use `this`.
 class ConnectRace : public std::enable_shared_from_this<ConnectRace> {
  public:
-  ConnectRace(ConnectCallback cb, PrepareCallback prepare, Seconds attempt_delay);
+  // `timeout`: the overall deadline (zero, negative or infinite: none).
+  ConnectRace(ConnectCallback cb, PrepareCallback prepare, Seconds attempt_delay, Seconds timeout);
 
   void start(Resolver& resolver, std::string_view host, std::string_view service);
 
@@ -41,7 +44,12 @@ class ConnectRace : public std::enable_shared_from_this<ConnectRace> {
   };
   enum class Phase { kResolving, kConnecting, kConnected, kDone, kCancelled };
 
-  void on_resolved(std::error_code ec, std::vector<SocketAddress> addrs);
+  void on_resolved(std::error_code ec, std::vector<SocketAddress> addrs, bool complete);
+  // Adds addresses that arrived to the untried ones, families interleaved (RFC 8305 section 4).
+  void add_candidates(std::vector<SocketAddress> addrs);
+  // Arms the step to the next attempt, attempt_delay after the last one started.
+  void arm_step();
+  void on_deadline();
   // Starts the next untried address; on a synchronous failure, the one after, and so on.
   void start_next();
   // Returns 0 when the attempt is pending, else the errno it failed with.
@@ -56,8 +64,13 @@ class ConnectRace : public std::enable_shared_from_this<ConnectRace> {
   ConnectCallback cb_;
   PrepareCallback prepare_;
   Seconds attempt_delay_;
+  Seconds timeout_;
   Phase phase_ = Phase::kResolving;
   Guard resolving_;
+  bool resolved_ = false;        // every address the resolution will give has arrived
+  int last_family_ = AF_UNSPEC;  // of the attempt started last
+  double last_start_ = 0;        // when it started (loop time)
+  Timer deadline_;
   std::deque<SocketAddress> untried_;
   std::vector<std::unique_ptr<Attempt>> attempts_;  // pending, in start order
   Timer step_;

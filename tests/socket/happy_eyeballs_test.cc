@@ -185,6 +185,43 @@ TEST_P(HappyEyeballsTest, AllAddressesBlackHoledTimesOut) {
   EXPECT_LT(o.seconds, 2.0);
 }
 
+// The overall deadline ends a connect that no attempt timeout would: every attempt is closed, and
+// the error is ETIMEDOUT, once.
+TEST_P(HappyEyeballsTest, OverallTimeoutEndsTheConnectWhenNoAttemptTimesOut) {
+  auto first = BlackHole::make("127.0.0.2");
+  ASSERT_TRUE(first);
+  auto second = BlackHole::make("127.0.0.3", first->port());
+  ASSERT_TRUE(second);
+  ScopedHostsFile hosts("127.0.0.2 deadline.test\n127.0.0.3 deadline.test\n");
+  ae::ConnectOptions options;
+  options.timeout = ae::Seconds(1);
+  int attempts = 0;
+  int calls = 0;
+  std::error_code ec;
+  ae::CondVar<> done;
+  ae::Guard g = ae::tcp_connect(
+      "deadline.test", std::to_string(first->port()),
+      [&](std::error_code e, ae::Connection c) {
+        ++calls;
+        ec = e;
+        EXPECT_EQ(c.fd, -1);
+        done.send();
+      },
+      [&](int) {
+        ++attempts;
+        return ae::Seconds(0);  // the kernel's own: minutes
+      },
+      options);
+  done.recv();
+  EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
+  EXPECT_GE(attempts, 1);
+  // Nothing more comes: the attempts were closed with the deadline.
+  ae::CondVar<> later;
+  ae::Timer t = ae::timer(0.3, [&] { later.send(); });
+  later.recv();
+  EXPECT_EQ(calls, 1);
+}
+
 // The final error is the one of the attempt that failed last: here the black hole's timeout,
 // which comes after the refusal.
 TEST_P(HappyEyeballsTest, ReportsTheErrorOfTheLastAttemptToFail) {
