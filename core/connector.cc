@@ -2,7 +2,7 @@
 
 #include <mutex>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "core/loop.h"
 
@@ -21,16 +21,36 @@ class ConnectCategory final : public std::error_category {
 class MissingConnector final : public Connector {
  public:
   Guard connect(std::string_view, std::string_view, ConnectCallback cb, PrepareCallback) override {
-    auto cancelled = std::make_shared<bool>(false);
-    Loop::current().postpone([cancelled, cb = std::move(cb)]() mutable {
-      if (!*cancelled) cb(ConnectError::kNoConnector, Connection{});
-    });
-    return Guard([cancelled] { *cancelled = true; });
+    return postpone_cancellable(
+        [cb = std::move(cb)]() mutable { cb(ConnectError::kNoConnector, Connection{}); });
   }
 };
 
 std::mutex g_mutex;
 std::shared_ptr<Connector> g_connector;
+
+std::shared_ptr<Connector> current_connector() {
+  std::lock_guard lock(g_mutex);
+  if (!g_connector) g_connector = std::make_shared<MissingConnector>();
+  return g_connector;
+}
+
+// default_connector()'s object, as default_resolver()'s: each request goes to the connector
+// installed when it starts and keeps that one alive until the request's Guard goes, so a replaced
+// connector lives exactly as long as its last request, and none is kept forever.
+class DefaultConnector final : public Connector {
+ public:
+  Guard connect(std::string_view host, std::string_view service, ConnectCallback cb,
+                PrepareCallback prepare) override {
+    std::shared_ptr<Connector> c = current_connector();
+    Guard g = c->connect(host, service, std::move(cb), std::move(prepare));
+    return Guard([c = std::move(c), g = std::move(g)]() mutable {
+      g.reset();
+      // The Guard may go inside the connector's own callback: its code is still on the stack.
+      delete_later(std::move(c));
+    });
+  }
+};
 
 }  // namespace
 
@@ -44,16 +64,19 @@ std::error_code make_error_code(ConnectError e) noexcept {
 }
 
 Connector& default_connector() {
-  std::lock_guard lock(g_mutex);
-  if (!g_connector) g_connector = std::make_shared<MissingConnector>();
-  return *g_connector;
+  static DefaultConnector forwarder;
+  return forwarder;
 }
 
 void set_default_connector(std::shared_ptr<Connector> connector) {
-  static std::vector<std::shared_ptr<Connector>> retired;  // references handed out stay valid
-  std::lock_guard lock(g_mutex);
-  if (g_connector) retired.push_back(std::move(g_connector));
-  g_connector = connector ? std::move(connector) : std::make_shared<MissingConnector>();
+  std::shared_ptr<Connector> old;
+  {
+    std::lock_guard lock(g_mutex);
+    old = std::exchange(g_connector, std::move(connector));
+  }
+  // Requests started on it hold it; without any, it goes (after the running callback, should
+  // this call come from one of its own).
+  delete_later(std::move(old));
 }
 
 }  // namespace ae

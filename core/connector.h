@@ -53,9 +53,14 @@ class Connector {
                         PrepareCallback prepare = nullptr) = 0;
 };
 
-// The process-wide connector (//socket's when it is linked). Thread safety: both functions may be
-// called from any thread.
+// The process-wide connector (//socket's when it is linked). The reference stays valid for the
+// whole program: it forwards each request to the connector installed at the time of the request,
+// which the request keeps alive until its Guard goes. Thread safety: both functions may be called
+// from any thread.
 Connector& default_connector();
+// Installs `connector` as the default (null: the one that fails every request). Requests already
+// started finish on the connector they started on; a replaced connector goes with its last
+// request (after the callback running then returns), or at once when it has none.
 void set_default_connector(std::shared_ptr<Connector> connector);
 
 // Error codes of the connector when //socket is not linked (category "ae.connect").
