@@ -25,7 +25,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -38,13 +37,14 @@
 #include "core/internal/suspended_coroutines.h"
 #include "core/log_hook.h"
 #include "core/loop.h"
+#include "core/source_location.h"
 
 namespace ae {
 
 namespace core_internal {
 // The loop's recursion counter for blocking waits; throws if a wait is already in progress.
 struct BlockingWait {
-  BlockingWait(Loop& loop, std::source_location where) : waiters(loop.core_waiters()) {
+  BlockingWait(Loop& loop, ae::SourceLocation where) : waiters(loop.core_waiters()) {
     if (const DebugHooks* h = debug_hooks(); h != nullptr && h->blocking_wait != nullptr) {
       h->blocking_wait(loop, where);
     }
@@ -100,7 +100,7 @@ class CondVar {
   // Errors: std::logic_error when called while another recv() is waiting on this thread's loop
   // (from inside a callback that the waiting recv() runs): "recursive blocking wait attempted".
   // `where`, left to its default, is for //debug's strict mode (core/debug_hook.h).
-  value_type recv(std::source_location where = std::source_location::current()) {
+  value_type recv(ae::SourceLocation where = ae::SourceLocation::current()) {
     if (!state_->ready) {
       Loop& loop = Loop::current();
       core_internal::BlockingWait wait(loop, where);
@@ -111,7 +111,7 @@ class CondVar {
 
   // Runs the current loop until the variable is ready or `timeout` has passed; returns ready().
   // The same recursion rule as recv() applies.
-  bool wait_for(Seconds timeout, std::source_location where = std::source_location::current()) {
+  bool wait_for(Seconds timeout, ae::SourceLocation where = ae::SourceLocation::current()) {
     if (state_->ready) return true;
     Loop& loop = Loop::current();
     core_internal::BlockingWait wait(loop, where);

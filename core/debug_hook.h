@@ -22,8 +22,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <source_location>
 #include <string_view>
+
+#include "core/source_location.h"
 
 namespace ae {
 
@@ -54,12 +55,12 @@ inline constexpr std::size_t kWatcherTypeCount =
 std::string_view watcher_type_name(WatcherType type) noexcept;
 
 // What a watcher is asked to be made with, and where: the call of ae::io(), ae::timer(), ...
-// in the program's own source (a std::source_location default argument captures it).
+// in the program's own source (a ae::SourceLocation default argument captures it).
 struct WatcherSpec {
-  WatcherSpec(WatcherType t, std::source_location w) noexcept : type(t), where(w) {}
+  WatcherSpec(WatcherType t, ae::SourceLocation w) noexcept : type(t), where(w) {}
 
   WatcherType type;
-  std::source_location where;
+  ae::SourceLocation where;
   int fd = -1;                   // io
   bool write = false;            // io: watching for writability
   double after = 0;              // timer, seconds; periodic: the offset
@@ -85,7 +86,7 @@ struct DebugHooks {
   // A watcher was made.
   void (*created)(Loop& loop, WatcherId watcher, const WatcherSpec& spec) = nullptr;
   // A watcher is used again through its handle (Io::start, Timer::set, at `where`); may throw.
-  void (*used)(WatcherId watcher, std::source_location where) = nullptr;
+  void (*used)(WatcherId watcher, ae::SourceLocation where) = nullptr;
   // A watcher's handle is gone (destroyed or reset): its callback never runs again. If the
   // callback is running now, leave() still follows for it.
   void (*destroyed)(WatcherId watcher) noexcept = nullptr;
@@ -100,7 +101,7 @@ struct DebugHooks {
   // A timer is due and queued `late_ns` nanoseconds after its deadline.
   void (*timer_due)(LoopId loop, WatcherId watcher, std::int64_t late_ns) noexcept = nullptr;
   // CondVar::recv() or wait_for() is about to run `loop` at `where`; may throw to refuse.
-  void (*blocking_wait)(Loop& loop, std::source_location where) = nullptr;
+  void (*blocking_wait)(Loop& loop, ae::SourceLocation where) = nullptr;
 };
 
 namespace core_internal {

@@ -181,7 +181,7 @@ auto Loop::made_observed(const DebugHooks& h, const WatcherSpec& spec, Make make
   return node;
 }
 
-Io Loop::io(int fd, IoDir dir, Function<void()> cb, std::source_location where) {
+Io Loop::io(int fd, IoDir dir, Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] { return core_->make_io(fd, dir == IoDir::kWrite, std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -195,7 +195,7 @@ Io Loop::io(int fd, IoDir dir, Function<void()> cb, std::source_location where) 
 
 // Arguments core refuses are refused inside make(), after the debug hooks' check, so that strict
 // mode can name the caller's line.
-Timer Loop::timer(Seconds after, Function<void()> cb, std::source_location where) {
+Timer Loop::timer(Seconds after, Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] {
     core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
     return core_->make_timer(a, 0, std::move(cb));
@@ -210,7 +210,7 @@ Timer Loop::timer(Seconds after, Function<void()> cb, std::source_location where
 }
 
 Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb,
-                  std::source_location where) {
+                  ae::SourceLocation where) {
   auto make = [&] {
     core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
     core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::timer: interval");
@@ -227,7 +227,7 @@ Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb,
   return Timer(made_observed(*hooks, spec, make));
 }
 
-Signal Loop::signal(int signum, Function<void()> cb, std::source_location where) {
+Signal Loop::signal(int signum, Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] { return core_->make_signal(signum, std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -238,7 +238,7 @@ Signal Loop::signal(int signum, Function<void()> cb, std::source_location where)
   return Signal(made_observed(*hooks, spec, make));
 }
 
-Signal Loop::signal(std::string_view name, Function<void()> cb, std::source_location where) {
+Signal Loop::signal(std::string_view name, Function<void()> cb, ae::SourceLocation where) {
   int signum = sig2num(name);
   auto make = [&] {
     if (signum == 0) {
@@ -256,7 +256,7 @@ Signal Loop::signal(std::string_view name, Function<void()> cb, std::source_loca
   return Signal(made_observed(*hooks, spec, make));
 }
 
-Child Loop::child(pid_t pid, Function<void(pid_t, int)> cb, std::source_location where) {
+Child Loop::child(pid_t pid, Function<void(pid_t, int)> cb, ae::SourceLocation where) {
   auto make = [&] { return core_->make_child(pid, std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -267,7 +267,7 @@ Child Loop::child(pid_t pid, Function<void(pid_t, int)> cb, std::source_location
   return Child(made_observed(*hooks, spec, make));
 }
 
-Idle Loop::idle(Function<void()> cb, std::source_location where) {
+Idle Loop::idle(Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] { return core_->make_idle(std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -462,21 +462,21 @@ void Io::stop() noexcept {
 }
 
 namespace {
-void report_use(core_internal::WatcherNode* node, std::source_location where) {
+void report_use(core_internal::WatcherNode* node, ae::SourceLocation where) {
   if (const DebugHooks* h = debug_hooks(); h != nullptr && h->used != nullptr) [[unlikely]] {
     h->used(node, where);
   }
 }
 }  // namespace
 
-void Io::start(std::source_location where) {
+void Io::start(ae::SourceLocation where) {
   if (node_ != nullptr && !node_->loop->dead()) {
     report_use(node_, where);
     node_->loop->start_io(static_cast<core_internal::IoNode*>(node_));
   }
 }
 
-void Timer::set(Seconds after, Seconds interval, std::source_location where) {
+void Timer::set(Seconds after, Seconds interval, ae::SourceLocation where) {
   if (node_ == nullptr || node_->loop->dead()) return;
   report_use(node_, where);
   core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::Timer::set: after");

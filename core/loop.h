@@ -19,7 +19,6 @@
 
 #include <chrono>
 #include <memory>
-#include <source_location>
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
@@ -31,6 +30,7 @@
 #include "core/debug_hook.h"
 #include "core/function.h"
 #include "core/guard.h"
+#include "core/source_location.h"
 #include "core/watchers.h"
 
 namespace ae {
@@ -87,23 +87,23 @@ class Loop {
   // misuse that is not detected (docs/core-design.md, "Bad input"): the watcher then never fires
   // (and keeps run() from returning), or, while a dup keeps the file open, fires every iteration.
   Io io(int fd, IoDir dir, Function<void()> cb,
-        std::source_location where = std::source_location::current());
+        ae::SourceLocation where = ae::SourceLocation::current());
 
   // Fires once after `after` (0 or negative: on the next iteration), measured from now().
   // Errors: std::invalid_argument for a NaN or infinite duration.
   Timer timer(Seconds after, Function<void()> cb,
-              std::source_location where = std::source_location::current());
+              ae::SourceLocation where = ae::SourceLocation::current());
   // Fires after `after`, then every `interval` (0: once).
   // Errors: std::invalid_argument for NaN or infinite values or a negative interval.
   Timer timer(Seconds after, Seconds interval, Function<void()> cb,
-              std::source_location where = std::source_location::current());
+              ae::SourceLocation where = ae::SourceLocation::current());
   // The same with seconds as plain numbers, as AnyEvent writes them: timer(0.5, cb).
   Timer timer(double after, Function<void()> cb,
-              std::source_location where = std::source_location::current()) {
+              ae::SourceLocation where = ae::SourceLocation::current()) {
     return timer(Seconds(after), std::move(cb), where);
   }
   Timer timer(double after, double interval, Function<void()> cb,
-              std::source_location where = std::source_location::current()) {
+              ae::SourceLocation where = ae::SourceLocation::current()) {
     return timer(Seconds(after), Seconds(interval), std::move(cb), where);
   }
 
@@ -137,11 +137,11 @@ class Loop {
   // Errors: std::invalid_argument for a number that is not a catchable signal (SIGKILL, SIGSTOP,
   // out of range).
   Signal signal(int signum, Function<void()> cb,
-                std::source_location where = std::source_location::current());
+                ae::SourceLocation where = ae::SourceLocation::current());
   // Watches a signal by name: "TERM" or "SIGTERM" (AnyEvent's names, upper case).
   // Errors: std::invalid_argument for an unknown name.
   Signal signal(std::string_view name, Function<void()> cb,
-                std::source_location where = std::source_location::current());
+                ae::SourceLocation where = ae::SourceLocation::current());
 
   // Reports the exit of child `pid` once, or with pid 0 the exit of every child. A child that
   // exited before the watcher existed is reported too. Statuses of children ae reaped while no
@@ -152,10 +152,10 @@ class Loop {
   // Errors: std::invalid_argument for pid < 0; std::system_error(ECHILD) when `pid` is not a
   // child of this process and its status is not kept.
   Child child(pid_t pid, Function<void(pid_t pid, int status)> cb,
-              std::source_location where = std::source_location::current());
+              ae::SourceLocation where = ae::SourceLocation::current());
 
   // Runs `cb` whenever the loop has nothing else to do.
-  Idle idle(Function<void()> cb, std::source_location where = std::source_location::current());
+  Idle idle(Function<void()> cb, ae::SourceLocation where = ae::SourceLocation::current());
 
   // Runs `cb` at the end of every loop iteration, after its callbacks and postponed calls, just
   // before the loop waits again (libev's ev_prepare, libuv's uv_prepare); also once soon after
@@ -352,23 +352,23 @@ void Loop::delete_later(Owner owner) {
 // ---- The AE function API, on Loop::current() ---------------------------------------------------
 
 inline Io io(int fd, IoDir dir, Function<void()> cb,
-             std::source_location where = std::source_location::current()) {
+             ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().io(fd, dir, std::move(cb), where);
 }
 inline Timer timer(Seconds after, Function<void()> cb,
-                   std::source_location where = std::source_location::current()) {
+                   ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().timer(after, std::move(cb), where);
 }
 inline Timer timer(Seconds after, Seconds interval, Function<void()> cb,
-                   std::source_location where = std::source_location::current()) {
+                   ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().timer(after, interval, std::move(cb), where);
 }
 inline Timer timer(double after, Function<void()> cb,
-                   std::source_location where = std::source_location::current()) {
+                   ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().timer(Seconds(after), std::move(cb), where);
 }
 inline Timer timer(double after, double interval, Function<void()> cb,
-                   std::source_location where = std::source_location::current()) {
+                   ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().timer(Seconds(after), Seconds(interval), std::move(cb), where);
 }
 inline Periodic periodic(double offset, double interval, Function<void()> cb,
@@ -384,19 +384,19 @@ inline Periodic periodic(Function<double(double now)> reschedule, Function<void(
 double periodic_next(double offset, double interval, double now) noexcept;
 
 inline Signal signal(int signum, Function<void()> cb,
-                     std::source_location where = std::source_location::current()) {
+                     ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().signal(signum, std::move(cb), where);
 }
 inline Signal signal(std::string_view name, Function<void()> cb,
-                     std::source_location where = std::source_location::current()) {
+                     ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().signal(name, std::move(cb), where);
 }
 inline Child child(pid_t pid, Function<void(pid_t, int)> cb,
-                   std::source_location where = std::source_location::current()) {
+                   ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().child(pid, std::move(cb), where);
 }
 inline Idle idle(Function<void()> cb,
-                 std::source_location where = std::source_location::current()) {
+                 ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().idle(std::move(cb), where);
 }
 inline Prepare prepare(Function<void()> cb,

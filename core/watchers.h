@@ -16,8 +16,9 @@
 #pragma once
 
 #include <chrono>
-#include <source_location>
 #include <utility>
+
+#include "core/source_location.h"
 
 namespace ae {
 
@@ -89,7 +90,7 @@ class [[nodiscard]] Io : public WatcherHandle {
   // Stops watching without giving up the watcher (cheap; no allocation).
   void stop() noexcept;
   // Starts watching again after stop(). `where` is for //debug, as in ae::io().
-  void start(std::source_location where = std::source_location::current());
+  void start(ae::SourceLocation where = ae::SourceLocation::current());
 
  private:
   using WatcherHandle::WatcherHandle;
@@ -107,9 +108,9 @@ class [[nodiscard]] Timer : public WatcherHandle {
   // allocating; the same rules as ae::timer() apply to the arguments. `where` is for //debug,
   // as in ae::timer().
   void set(Seconds after, Seconds interval = Seconds(0),
-           std::source_location where = std::source_location::current());
+           ae::SourceLocation where = ae::SourceLocation::current());
   void set(double after, double interval = 0,
-           std::source_location where = std::source_location::current()) {
+           ae::SourceLocation where = ae::SourceLocation::current()) {
     set(Seconds(after), Seconds(interval), where);
   }
   // Disarms the timer without giving it up; set() arms it again.

@@ -3,7 +3,7 @@
 // While strict mode is on (AE_STRICT=1 in the environment at start-up, or strict(true)), every
 // watcher made and every re-arm is checked before core acts on it, and a violation throws
 // StrictViolation whose message names the program's own file and line (captured by the
-// std::source_location default argument of ae::io(), ae::timer(), ...):
+// ae::SourceLocation default argument of ae::io(), ae::timer(), ...):
 //   - a watcher made or re-armed (Io::start, Timer::set) on a thread other than the one that
 //     runs its loop;
 //   - an io watcher on a negative or closed fd, or on a regular file (always "ready", so a

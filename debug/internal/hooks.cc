@@ -249,11 +249,11 @@ void on_check(Loop& loop, const WatcherSpec& spec) {
   if (switches().strict.load(std::memory_order_relaxed)) strict_check_watcher(loop, spec);
 }
 
-void on_used(WatcherId node, std::source_location where) {
+void on_used(WatcherId node, ae::SourceLocation where) {
   if (switches().strict.load(std::memory_order_relaxed)) strict_check_use(node, where);
 }
 
-void on_blocking_wait(Loop& loop, std::source_location where) {
+void on_blocking_wait(Loop& loop, ae::SourceLocation where) {
   if (switches().strict.load(std::memory_order_relaxed)) strict_check_wait(loop, where);
 }
 

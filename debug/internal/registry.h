@@ -24,7 +24,7 @@ struct Record {
   WatcherId node = nullptr;
   LoopId loop = nullptr;
   WatcherType type = WatcherType::kIo;
-  std::source_location where;
+  ae::SourceLocation where;
   std::string arguments;
   int fd = -1;  // io watchers: for strict mode's check that the fd is still open
   std::uint64_t parent = 0;

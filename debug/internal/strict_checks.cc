@@ -19,7 +19,7 @@ namespace {
 
 constexpr std::int64_t kFdCheckPeriodNs = 1'000'000'000;
 
-[[noreturn]] void violation(std::source_location where, const std::string& what) {
+[[noreturn]] void violation(ae::SourceLocation where, const std::string& what) {
   throw debug::StrictViolation("ae::debug strict: " + std::string(where.file_name()) + ":" +
                                std::to_string(where.line()) + ": " + what);
 }
@@ -32,7 +32,7 @@ std::string number(double v) {
 
 // The loop's owner is the thread that last ran a dispatch of it; before its first dispatch any
 // thread may prepare it.
-void check_thread(LoopState* state, std::source_location where, const char* what) {
+void check_thread(LoopState* state, ae::SourceLocation where, const char* what) {
   if (state == nullptr) return;
   std::thread::id owner = state->owner.load(std::memory_order_acquire);
   if (owner != std::thread::id() && owner != std::this_thread::get_id()) {
@@ -101,7 +101,7 @@ void strict_check_watcher(Loop& loop, const WatcherSpec& spec) {
   }
 }
 
-void strict_check_use(WatcherId watcher, std::source_location where) {
+void strict_check_use(WatcherId watcher, ae::SourceLocation where) {
   LoopId loop = nullptr;
   {
     Registry& reg = registry();
@@ -114,7 +114,7 @@ void strict_check_use(WatcherId watcher, std::source_location where) {
   check_thread(state_of(loop), where, what.c_str());
 }
 
-void strict_check_wait(Loop& loop, std::source_location where) {
+void strict_check_wait(Loop& loop, ae::SourceLocation where) {
   check_thread(state_of(debug_loop_id(loop)), where, "ae::CondVar::recv: waiting");
   if (callback_depth() > 0) {
     std::uint64_t running = running_on_this_thread();

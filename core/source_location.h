@@ -1,0 +1,43 @@
+// ae::SourceLocation: where in the program's source a call was written, captured by a default
+// argument (`SourceLocation where = SourceLocation::current()`), as std::source_location does.
+//
+// Why not std::source_location: libstdc++ 12 defines it only when the compiler has
+// __builtin_source_location, which clang 14 (the fuzzing and clang-sanitizer toolchain) lacks;
+// __builtin_FILE, __builtin_LINE and __builtin_FUNCTION exist in both g++ and clang and, as
+// default arguments, name the caller's location just the same.
+//
+// Example:
+//   void log_here(ae::SourceLocation where = ae::SourceLocation::current()) {
+//     std::printf("%s:%u\n", where.file_name(), where.line());
+//   }
+#pragma once
+
+#include <cstdint>
+
+namespace ae {
+
+class SourceLocation {
+ public:
+  constexpr SourceLocation() noexcept = default;
+
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          std::uint_least32_t line = __builtin_LINE(),
+                                          const char* function = __builtin_FUNCTION()) noexcept {
+    SourceLocation at;
+    at.file_ = file;
+    at.line_ = line;
+    at.function_ = function;
+    return at;
+  }
+
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr const char* function_name() const noexcept { return function_; }
+  constexpr std::uint_least32_t line() const noexcept { return line_; }
+
+ private:
+  const char* file_ = "";
+  const char* function_ = "";
+  std::uint_least32_t line_ = 0;
+};
+
+}  // namespace ae
