@@ -277,7 +277,7 @@ Idle Loop::idle(Function<void()> cb, ae::SourceLocation where) {
   return Idle(made_observed(*hooks, spec, make));
 }
 
-Prepare Loop::prepare(Function<void()> cb, std::source_location where) {
+Prepare Loop::prepare(Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] { return core_->make_iteration(true, std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -287,7 +287,7 @@ Prepare Loop::prepare(Function<void()> cb, std::source_location where) {
   return Prepare(made_observed(*hooks, spec, make));
 }
 
-Check Loop::check(Function<void()> cb, std::source_location where) {
+Check Loop::check(Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] { return core_->make_iteration(false, std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -298,7 +298,7 @@ Check Loop::check(Function<void()> cb, std::source_location where) {
 }
 
 Periodic Loop::periodic(double offset, double interval, Function<void()> cb,
-                        std::source_location where) {
+                        ae::SourceLocation where) {
   auto make = [&] { return core_->make_periodic(offset, interval, nullptr, std::move(cb)); };
   const DebugHooks* hooks = debug_hooks();
   if (hooks == nullptr) [[likely]] {
@@ -312,7 +312,7 @@ Periodic Loop::periodic(double offset, double interval, Function<void()> cb,
 }
 
 Periodic Loop::periodic(Function<double(double now)> reschedule, Function<void()> cb,
-                        std::source_location where) {
+                        ae::SourceLocation where) {
   auto make = [&] {
     if (!reschedule) throw std::invalid_argument("ae::periodic: empty reschedule function");
     return core_->make_periodic(0, 0, std::move(reschedule), std::move(cb));

@@ -120,7 +120,7 @@ class Loop {
   //   ae::Periodic at_noon = ae::periodic(ae::now() + 3600, 0, [] { remind(); });  // once
   // Errors: std::invalid_argument for a NaN or infinite value or a negative interval.
   Periodic periodic(double offset, double interval, Function<void()> cb,
-                    std::source_location where = std::source_location::current());
+                    ae::SourceLocation where = ae::SourceLocation::current());
   // Fires at the instants `reschedule` gives (libev's reschedule_cb): it is called with the
   // current wall-clock time, once inside this call and then after every firing and clock jump,
   // and returns the next instant, which must be later than the time it was given. Example (at
@@ -130,7 +130,7 @@ class Loop {
   // finite time after now; std::logic_error out of the loop's run when a later answer is not
   // (the periodic then stops: active() is false).
   Periodic periodic(Function<double(double now)> reschedule, Function<void()> cb,
-                    std::source_location where = std::source_location::current());
+                    ae::SourceLocation where = ae::SourceLocation::current());
 
   // Watches signal `signum` (e.g. SIGUSR1). SIGPIPE is ignored while no watcher wants it.
   // When the last watcher of a signal goes, the disposition that was there before is restored.
@@ -168,13 +168,13 @@ class Loop {
   // something to do, not on every round of the foreign loop.
   // Errors: std::invalid_argument for an empty `cb`.
   Prepare prepare(Function<void()> cb,
-                  std::source_location where = std::source_location::current());
+                  ae::SourceLocation where = ae::SourceLocation::current());
 
   // Runs `cb` at the start of every loop iteration, after the loop's wait and before any other
   // callback of the iteration (libev's ev_check; libuv runs uv_check after the io callbacks).
   //   ae::Check sample = ae::check([&] { ++iterations; });
   // The rules of prepare() apply.
-  Check check(Function<void()> cb, std::source_location where = std::source_location::current());
+  Check check(Function<void()> cb, ae::SourceLocation where = ae::SourceLocation::current());
 
   // ---- Deferred calls ------------------------------------------------------------------------
 
@@ -372,11 +372,11 @@ inline Timer timer(double after, double interval, Function<void()> cb,
   return Loop::current().timer(Seconds(after), Seconds(interval), std::move(cb), where);
 }
 inline Periodic periodic(double offset, double interval, Function<void()> cb,
-                         std::source_location where = std::source_location::current()) {
+                         ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().periodic(offset, interval, std::move(cb), where);
 }
 inline Periodic periodic(Function<double(double now)> reschedule, Function<void()> cb,
-                         std::source_location where = std::source_location::current()) {
+                         ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().periodic(std::move(reschedule), std::move(cb), where);
 }
 // The wall-clock instant a periodic of `offset` and `interval` fires next after `now`: the first
@@ -400,11 +400,11 @@ inline Idle idle(Function<void()> cb,
   return Loop::current().idle(std::move(cb), where);
 }
 inline Prepare prepare(Function<void()> cb,
-                       std::source_location where = std::source_location::current()) {
+                       ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().prepare(std::move(cb), where);
 }
 inline Check check(Function<void()> cb,
-                   std::source_location where = std::source_location::current()) {
+                   ae::SourceLocation where = ae::SourceLocation::current()) {
   return Loop::current().check(std::move(cb), where);
 }
 inline void postpone(Function<void()> f) { Loop::current().postpone(std::move(f)); }

@@ -37,10 +37,8 @@ status=0
 "$FORMAT" --dry-run --Werror "${files[@]}" || status=1
 
 # Each file parses alone: includes are from the repository root and /usr/include, as in Bazel.
-# tools/lint/clang14_source_location.h gives clang 14 the std::source_location libstdc++ 12 hides.
 tidy_one() {
-  "$TIDY" --quiet "$1" -- -std=c++20 -x c++ -I. -Wno-pragma-once-outside-header \
-    -include tools/lint/clang14_source_location.h 2>&1 | grep -v ' warnings\? generated\.$'
+  "$TIDY" --quiet "$1" -- -std=c++20 -x c++ -I. -Wno-pragma-once-outside-header 2>&1 | grep -v ' warnings\? generated\.$'
   return "${PIPESTATUS[0]}"
 }
 export -f tidy_one
