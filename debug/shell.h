@@ -28,8 +28,9 @@
 // PERL_ANYEVENT_DEBUG_SHELL does. A failure to listen is logged at error level.
 //
 // The shell's own watchers are recorded untraced, so a client's trace output never describes
-// the shell writing that output. While a shell lives, its listener is an active watcher: the
-// loop's run() does not return for want of work.
+// the shell writing that output. The shell's watchers are unreferenced (Io::unref): the shell
+// is served while the loop runs for the program's own work, and a loop with nothing else to do
+// returns from run() even while a shell listens or a client is connected.
 //
 // Example:
 //   ae::Result<ae::debug::Shell> shell = ae::debug::shell("unix/" + dir + "/debug.sock");

@@ -20,6 +20,9 @@ ShellServer::ShellServer(Loop& loop, ShellListener listener, debug::ShellOptions
   update_hooks();
   QuietScope quiet;
   accept_watch_ = loop_.io(listener_.fd(), kRead, [this] { accept_clients(); });
+  // A debugging aid must not change when the program ends: the shell is served while the loop
+  // runs for the program's own work, and never keeps run() going by itself.
+  accept_watch_.unref();
 }
 
 ShellServer::~ShellServer() {

@@ -74,6 +74,7 @@ ShellSession::ShellSession(ShellServer& server, Loop& loop, int fd,
   });
   QuietScope quiet;
   read_watch_ = loop_.io(fd_, kRead, [this] { on_readable(); });
+  read_watch_.unref();  // as the listener: a connected client does not keep the program alive
   send("> ");
   flush();
 }
@@ -254,6 +255,7 @@ void ShellSession::flush() {
   if (!write_watch_) {
     QuietScope quiet;
     write_watch_ = loop_.io(fd_, kWrite, [this] { flush(); });
+    write_watch_.unref();
   }
 }
 

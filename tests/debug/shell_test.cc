@@ -197,6 +197,23 @@ TEST_P(ShellTest, DropsAClientThatNeverReadsWhileTimersGoOn) {
   ASSERT_TRUE(run_until([&] { return ticks >= at_drop + 5; }));
 }
 
+TEST_P(ShellTest, NeitherTheListenerNorAClientKeepsTheLoopRunning) {
+  ae::Loop& loop = ae::Loop::current();
+  Process client(socat(), {.stdin_pipe = true});
+  client.write("help\n");
+  ASSERT_TRUE(client.wait_for_out("wl [pattern]")) << client.output();
+  ASSERT_EQ(shell_->clients(), 1u);
+  // The listener and the connected client's session are live watchers, but not ones that keep
+  // run() going: taking the shell away leaves the count of referenced watchers as it was.
+  const std::size_t active = loop.active_watchers();
+  const std::size_t referenced = loop.referenced_watchers();
+  shell_.reset();
+  EXPECT_LT(loop.active_watchers(), active);
+  EXPECT_EQ(loop.referenced_watchers(), referenced);
+  client.close_stdin();
+  ASSERT_TRUE(client.wait()) << client.output();
+}
+
 TEST_P(ShellTest, ServesAHundredClientsAtOnce) {
   const unsigned line = __LINE__ + 1;
   ae::Timer t = ae::timer(60, [] {});
