@@ -5,6 +5,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <exception>
+#include <string>
 #include <utility>
 
 #include "http/error.h"
@@ -38,7 +39,7 @@ template <bool kRequest>
 struct MessageParser<kRequest>::Impl final : beast_http::basic_parser<kRequest> {
   using Base = beast_http::basic_parser<kRequest>;
 
-  explicit Impl(const ParserLimits& limits) {
+  explicit Impl(const ParserLimits& limits) : line_limit(limits.header_limit) {
     this->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(limits.header_limit, std::numeric_limits<std::uint32_t>::max())));
     if (limits.body_limit) {
@@ -121,6 +122,9 @@ struct MessageParser<kRequest>::Impl final : beast_http::basic_parser<kRequest> 
 
   void on_finish_impl(boost::system::error_code&) override {}
 
+  // Beast applies its own header limit to the start line and fields only; parse() applies this
+  // one to a chunk's size line and to the trailer as well.
+  std::size_t line_limit;
   Head head;
   http::Headers trailer;
   std::string_view body;
@@ -182,6 +186,13 @@ ParseEvent MessageParser<kRequest>::parse(std::string_view input, std::size_t& u
       return ParseEvent::kError;
     }
     if (ec == beast_error::need_more && n == 0) {
+      // Once the header is in, Beast waits for the end of a chunk's size line (its extensions)
+      // or of the trailer however long they grow: a peer could make the buffer grow forever.
+      if (p.is_header_done() && input.size() - used > p.line_limit) {
+        p.fail(http::Error::kHeaderTooLarge, "a chunk size line or the trailer is longer than " +
+                                                 std::to_string(p.line_limit) + " bytes");
+        return ParseEvent::kError;
+      }
       p.resume_at = std::max<std::size_t>(input.size() - used + 1, 5);
     }
     used += n;

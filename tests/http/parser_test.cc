@@ -209,6 +209,34 @@ TEST(ParserTest, AHeaderBeyondTheLimitIsRefusedWithoutWaitingForItsEnd) {
   EXPECT_EQ(p.error(), http::Error::kHeaderTooLarge);
 }
 
+TEST(ParserTest, AChunkSizeLineOrTrailerBeyondTheHeaderLimitIsRefusedWithoutWaitingForItsEnd) {
+  std::string head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  struct Case {
+    std::string rest;
+    std::vector<E> events;
+  };
+  for (const Case& c : {Case{"1;ext=" + std::string(4096, 'e'), {E::kHeader, E::kError}},
+                        Case{"1\r\na\r\n0\r\nX-Trailer: " + std::string(4096, 't'),
+                             {E::kHeader, E::kBody, E::kError}}}) {
+    const std::string& rest = c.rest;
+    for (std::size_t step : {std::size_t{100}, std::size_t{1} << 20}) {
+      RequestParser p({.header_limit = 1024});
+      auto r = feed(p, head + rest, step);
+      EXPECT_EQ(shape(r.events), c.events) << rest.substr(0, 8);
+      EXPECT_EQ(p.error(), http::Error::kHeaderTooLarge) << rest.substr(0, 8);
+      EXPECT_LE(r.left, 1024u + step);
+    }
+  }
+  // Within the limit, both are fine.
+  RequestParser ok({.header_limit = 1024});
+  auto r = feed(ok,
+                head + "1;ext=" + std::string(500, 'e') +
+                    "\r\na\r\n0\r\nX-T: " + std::string(500, 't') + "\r\n\r\n",
+                100);
+  EXPECT_EQ(shape(r.events), (std::vector<E>{E::kHeader, E::kBody, E::kComplete}));
+  EXPECT_EQ(r.body, "a");
+}
+
 TEST(ParserTest, ABodyBeyondTheLimitIsRefused) {
   ResponseParser p({.body_limit = 4});
   auto r = feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 100);

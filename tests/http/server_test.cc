@@ -286,6 +286,14 @@ TEST(HttpServerTest, MalformedAndOversizedRequestsGetTheirStatusAndAClose) {
        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
        "fffffffffffffffff1\r\nabc\r\n",
        ""},
+      {"chunk extension over the header limit",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=" +
+           std::string(3000, 'e'),
+       "400 Bad Request"},
+      {"trailer over the header limit",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: " +
+           std::string(3000, 't'),
+       "400 Bad Request"},
       {"transfer-encoding not ending in chunked",
        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc", "400 Bad Request"},
       {"transfer-encoding in HTTP/1.0",
