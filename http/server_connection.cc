@@ -25,6 +25,10 @@ constexpr double kLingerSeconds = 2;
 constexpr std::size_t kMaxCorked = 16 * 1024;
 // The gathering buffer's capacity kept between responses.
 constexpr std::size_t kKeptOutCapacity = 4 * 1024;
+// Answer bytes a connection may have waiting for the client before it takes the next pipelined
+// request: a client that pipelines requests without reading the answers costs at most about this
+// plus one answer, not every answer to what it sent.
+constexpr std::size_t kMaxUnsentBeforeNext = 64 * 1024;
 
 void log(LogLevel level, std::string_view message) {
   if (core_log_enabled(level, kLogContext)) core_log(level, kLogContext, message);
@@ -65,7 +69,9 @@ HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_
                      [this](Handle&) {
                        auto pin = shared_from_this();
                        peer_eof = true;
-                       if (phase == Phase::kDraining || phase == Phase::kIdle) {
+                       // Pipelined requests may still wait in the buffer for their turn.
+                       if (phase == Phase::kDraining ||
+                           (phase == Phase::kIdle && handle.rbuf().empty())) {
                          close();
                        } else {
                          process();
@@ -227,6 +233,16 @@ void HttpConnection::process() {
       if (buf.empty()) {
         if (peer_eof) close();
         return;
+      }
+      if (handle.wbuf().size() + out.size() > kMaxUnsentBeforeNext) {
+        flush_out();
+        if (handle.wbuf().size() > kMaxUnsentBeforeNext) {
+          // drained() goes on once the client took what is waiting.
+          waiting_for_client = true;
+          waiting = Wait::kNothing;  // not idle: the write timeout watches the client now
+          handle.stop_read();
+          return;
+        }
       }
       phase = Phase::kReading;
       waiting = Wait::kNothing;
@@ -460,6 +476,11 @@ void HttpConnection::response_done(Exchange& x) {
 void HttpConnection::drained() {
   disarm_write_timeout();
   if (current && current->on_drain) current->drained();
+  if (waiting_for_client && phase == Phase::kIdle) {
+    waiting_for_client = false;
+    handle.start_read();
+    process();
+  }
 }
 
 void HttpConnection::close_after_flush() {

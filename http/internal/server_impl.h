@@ -136,6 +136,8 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   std::uint16_t peer_port;
   bool peer_eof = false;
   bool close_after = false;  // no further request on this connection
+  // The next pipelined request waits until the client read what was answered so far.
+  bool waiting_for_client = false;
   std::size_t served = 0;
 };
 

@@ -2,8 +2,15 @@
 // malformed, slow) and checks what comes back.
 #include "http/server.h"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -95,6 +102,63 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInRequestOrder) {
   ASSERT_NE(slow, std::string::npos);
   EXPECT_LT(slow, fast1);
   EXPECT_LT(fast1, fast2);
+}
+
+// The most bytes the kernel lets a TCP socket hold unsent (net.ipv4.tcp_wmem's maximum).
+std::uint64_t kernel_send_buffer_max() {
+  std::ifstream f("/proc/sys/net/ipv4/tcp_wmem");
+  std::uint64_t lo = 0;
+  std::uint64_t def = 0;
+  std::uint64_t max = 0;
+  if (f >> lo >> def >> max) return max;
+  return 4 << 20;
+}
+
+TEST(HttpServerTest, PipelinedRequestsWaitWhileTheClientLeavesTheAnswersUnread) {
+  constexpr std::uint64_t kAnswer = 1 << 20;
+  constexpr std::uint64_t kRequests = 40;
+  std::uint64_t client_read = 0;  // answer bytes the client has read
+  std::uint64_t most_unread = 0;  // answer bytes made but not yet read, at the most
+  std::uint64_t calls = 0;
+  Router r;
+  r.get("/big", [&](ServerRequest&, ServerResponse& res) {
+    most_unread = std::max(most_unread, calls * kAnswer - client_read);
+    ++calls;
+    res.send(std::string(kAnswer, 'z'));  // no 'z' in a head
+  });
+  Server server = start(std::move(r));
+
+  // A client with a small receive buffer sends every request at once, then reads slowly.
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  int rcvbuf = 64 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(server.port());
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  std::string requests;
+  for (std::uint64_t i = 0; i < kRequests; ++i) requests += "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(fd, requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  bool eof = false;
+  Io reader = io(fd, kRead, [&] {
+    char buf[16 * 1024];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      eof = n == 0 || errno != EAGAIN;
+      return;
+    }
+    client_read += static_cast<std::uint64_t>(std::count(buf, buf + n, 'z'));
+  });
+  EXPECT_TRUE(run_until([&] { return client_read == kRequests * kAnswer || eof; }));
+  reader.reset();
+  ::close(fd);
+  EXPECT_EQ(client_read, kRequests * kAnswer);
+  EXPECT_EQ(calls, kRequests);
+  // Beyond what the kernel holds, the server kept about one answer, not all forty.
+  EXPECT_LE(most_unread, kernel_send_buffer_max() + 2 * kAnswer);
 }
 
 TEST(HttpServerTest, Http10ClosesAfterTheResponseUnlessAskedToKeepAlive) {
