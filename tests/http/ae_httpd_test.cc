@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/examples/support/process.h"
+#include "tests/support/files.h"
 
 namespace ae::http_test {
 namespace {
@@ -122,6 +123,19 @@ TEST_F(AeHttpdTest, ServesOnSeveralThreads) {
   std::string expected;
   for (int i = 0; i < 20; ++i) expected += "body{}\n";
   EXPECT_EQ(run(argv).out, expected);
+}
+
+TEST_F(AeHttpdTest, ServesOnAUnixSocket) {
+  std::string sock = ae::testing::temp_socket_path("ae-httpd");
+  auto server =
+      Process::start_server("ae-httpd", {"--listen", "unix/:" + sock, "--root", dir_ + "/www"});
+  ASSERT_TRUE(server->wait_for_out("listening on unix/:" + sock + "\n")) << server->out();
+  Outcome r =
+      run({"/usr/bin/curl", "-sS", "--unix-socket", sock, "http://x/", "http://x/style.css"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "<h1>home</h1>\nbody{}\n");
+  ASSERT_TRUE(server->wait_for_out("\"GET /style.css HTTP/1.1\" 200 7\n")) << server->out();
+  EXPECT_TRUE(contains(server->out(), "unix/ - - [")) << server->out();
 }
 
 TEST_F(AeHttpdTest, ServesHttpsWithTls) {

@@ -19,6 +19,7 @@
 #include "http/static_files.h"
 #include "tests/examples/support/process.h"
 #include "tests/http/support/nginx.h"
+#include "tests/support/files.h"
 
 namespace ae::http_test {
 namespace {
@@ -38,6 +39,12 @@ using http::ServerResponse;
 
 bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
+}
+
+std::size_t count_of(const std::string& text, std::string_view part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
 }
 
 std::string random_bytes(std::size_t n, unsigned seed) {
@@ -195,6 +202,89 @@ TEST(HttpServerInteropTest, WrkGetsOnlySuccessfulAnswers) {
   EXPECT_GT(f.requests, 0);
 }
 
+// socat sends exact bytes, then half-closes; the server must answer each malformed or smuggling
+// request with its status and close, and never answer a request hidden in the first one's body.
+TEST(HttpServerInteropTest, SocatMalformedAndSmugglingRequestsAreRefusedAndClosed) {
+  Fixture f;
+  std::string hidden = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string status;
+  };
+  std::vector<Case> cases = {
+      {"content-length and transfer-encoding",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "0\r\n\r\n" +
+           hidden,
+       "400"},
+      {"transfer-encoding and content-length",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+       "0\r\n\r\n" +
+           hidden,
+       "400"},
+      {"two content-lengths",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 37\r\n\r\n" + hidden,
+       "400"},
+      {"obs-fold",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nX: a\r\n b\r\n\r\n" + hidden, "400"},
+      {"bare CR", "GET /small HTTP/1.1\r\nHost: x\rX: y\r\n\r\n" + hidden, "400"},
+      {"bad chunk size",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n\r\n" + hidden,
+       "400"},
+      {"chunk size with trailing junk",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n5x\r\nhello\r\n0\r\n\r\n" +
+           hidden,
+       "400"},
+      {"transfer-encoding gzip only",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + hidden, "400"},
+      {"no host", "GET /small HTTP/1.1\r\n\r\n" + hidden, "400"},
+      {"garbage", std::string("\x16\x03\x01\x00\x05hello\r\n\r\n") + hidden, "400"},
+      {"long uri", "GET /" + std::string(9000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n", "414"},
+      {"huge field", "GET /small HTTP/1.1\r\nHost: x\r\nX: " + std::string(20000, 'h') + "\r\n\r\n",
+       "431"},
+      {"body over the limit",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n" + hidden, "413"},
+  };
+  for (const Case& c : cases) {
+    Outcome r = run({"/usr/bin/socat", "-t", "10", "STDIO",
+                     "TCP4:127.0.0.1:" + std::to_string(f.server->port())},
+                    c.bytes);
+    EXPECT_EQ(r.exit_code, 0) << c.name << ": " << r.err;
+    EXPECT_TRUE(r.out.starts_with("HTTP/1.1 " + c.status + " ")) << c.name << ": " << r.out;
+    EXPECT_TRUE(contains(r.out, "\r\nConnection: close\r\n")) << c.name << ": " << r.out;
+    EXPECT_FALSE(contains(r.out, "small response")) << c.name << ": " << r.out;
+    EXPECT_EQ(count_of(r.out, "HTTP/1.1 "), 1u) << c.name << ": " << r.out;
+  }
+  // Well-formed pipelined requests through the same tool are all answered, in order.
+  Outcome ok = run(
+      {"/usr/bin/socat", "-t", "10", "STDIO", "TCP4:127.0.0.1:" + std::to_string(f.server->port())},
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\none\r\n0\r\n\r\n" +
+          hidden + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(count_of(ok.out, "HTTP/1.1 200 OK\r\n"), 3u) << ok.out;
+  std::size_t one = ok.out.find("\r\n\r\none");
+  std::size_t small = ok.out.find("small response\n");
+  std::size_t two = ok.out.find("\r\n\r\ntwo");
+  EXPECT_TRUE(one < small && small < two && two != std::string::npos) << ok.out;
+}
+
+TEST(HttpServerInteropTest, CurlReachesTheServerOnAUnixSocket) {
+  std::string path = ae::testing::temp_socket_path("http");
+  Router r;
+  r.get("/where", [](ServerRequest& req, ServerResponse& res) {
+    res.send("over " + req.peer_host() + "\n");
+  });
+  Result<Server> server = Server::listen("unix/", path, std::move(r));
+  ASSERT_TRUE(server) << server.message();
+  Outcome got =
+      run({"/usr/bin/curl", "-sS", "--unix-socket", path, "http://x/where", "http://x/where"});
+  EXPECT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, "over unix/\nover unix/\n");
+}
+
 TEST(HttpServerInteropTest, NginxProxiesToAeAndFastCgiWithKeptConnections) {
   Fixture f;
   int fcgi_requests = 0;
@@ -248,6 +338,23 @@ TEST(HttpServerInteropTest, CgiFcgiAndNginxReachTheFcgiHelloExample) {
   Outcome fail = run({"/usr/bin/env", "-i", "REQUEST_METHOD=GET", "QUERY_STRING=fail",
                       "/usr/bin/cgi-fcgi", "-bind", "-connect", hello->address()});
   EXPECT_TRUE(fail.out.starts_with("Status: 500")) << fail.out;
+
+  // nginx in front, keeping its connection to the application between requests.
+  Nginx nginx("hello", 1, [&](const Nginx::Ports& p, const std::string&) {
+    return "  upstream hello { server " + hello->address() +
+           "; keepalive 2; }\n  server {\n    listen 127.0.0.1:" + std::to_string(p[0]) +
+           ";\n    location / {\n      include /etc/nginx/fastcgi_params;\n"
+           "      fastcgi_pass hello;\n      fastcgi_keep_conn on;\n    }\n  }\n";
+  });
+  nginx.start();
+  for (int i = 0; i < 3; ++i) {
+    Outcome page = run({"/usr/bin/curl", "-sS", "--data-binary", "abc", nginx.url("/page?n=1")});
+    EXPECT_EQ(page.out, "hello from ae\nmethod: POST\nuri: /page?n=1\nquery: n=1\nbody: 3 bytes\n")
+        << page.err << read_file(nginx.dir() + "/error.log");
+  }
+  Outcome failed = run(
+      {"/usr/bin/curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", nginx.url("/page?fail")});
+  EXPECT_EQ(failed.out, "500");
 }
 
 }  // namespace
