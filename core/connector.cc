@@ -20,9 +20,14 @@ class ConnectCategory final : public std::error_category {
 // Used until //socket installs the real one: every request fails, from the loop.
 class MissingConnector final : public Connector {
  public:
-  Guard connect(std::string_view, std::string_view, ConnectCallback cb, PrepareCallback) override {
-    return postpone_cancellable(
-        [cb = std::move(cb)]() mutable { cb(ConnectError::kNoConnector, Connection{}); });
+  Guard connect(std::string_view host, std::string_view service, ConnectCallback cb,
+                PrepareCallback) override {
+    Connection failed;
+    failed.error = "connect to " + std::string(host) + ":" + std::string(service) + ": " +
+                   make_error_code(ConnectError::kNoConnector).message();
+    return postpone_cancellable([cb = std::move(cb), failed = std::move(failed)]() mutable {
+      cb(ConnectError::kNoConnector, std::move(failed));
+    });
   }
 };
 

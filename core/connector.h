@@ -9,13 +9,14 @@
 //   ae::Guard g = ae::default_connector().connect(
 //       "localhost", "80",
 //       [](std::error_code ec, ae::Connection c) {
-//         if (ec) return std::puts(ec.message().c_str()), void();
+//         if (ec) return std::puts(c.error.c_str()), void();
 //         // c.fd is connected and non-blocking; c.peer says where to.
 //       },
 //       [](int fd) { return ae::Seconds(5); });  // per-attempt timeout
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -29,6 +30,9 @@ namespace ae {
 struct Connection {
   int fd = -1;  // connected, non-blocking, close-on-exec; owned by the receiver
   SocketAddress peer;
+  // On error, what failed for a person to read: the target, the address tried last, and why
+  // ("connect to localhost:80 (last tried 127.0.0.1:80): Connection refused").
+  std::string error;
   // AnyEvent's $retry: continues with the addresses not yet tried, and the connect callback runs
   // again later with the next success or the final error. The receiver closes `fd` first.
   Function<void()> retry;

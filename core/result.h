@@ -4,8 +4,13 @@
 // Example:
 //   ae::Result<std::uint16_t> port = ae::resolve_service("http", "tcp");
 //   if (!port) std::cerr << port.message() << "\n"; else use(*port);
+//
+// Result<void> is the same for a call that gives nothing back but can fail:
+//   ae::Result<void> r = ae::tcp_nodelay(fd, true);
+//   if (!r) std::cerr << r.message() << "\n";
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -72,6 +77,35 @@ class [[nodiscard]] Result {
     }
   }
   std::variant<T, Error> v_;
+};
+
+// A success that carries no value, or an error.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  // Success.
+  Result() noexcept = default;
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit, as Result<T>'s
+  Result(std::error_code code, std::string message) : error_(Error{code, std::move(message)}) {}
+
+  bool has_value() const noexcept { return !error_; }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  // Nothing on success. Errors: std::system_error carrying the error when there is one.
+  void value() const {
+    if (error_) throw std::system_error(error_->code, error_->message);
+  }
+
+  // The error; only meaningful when !has_value().
+  const Error& error() const& { return *error_; }
+  std::error_code code() const noexcept { return error_ ? error_->code : std::error_code(); }
+  const std::string& message() const noexcept {
+    static const std::string kNone;
+    return error_ ? error_->message : kNone;
+  }
+
+ private:
+  std::optional<Error> error_;
 };
 
 }  // namespace ae

@@ -3,12 +3,14 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "core/log_hook.h"
 
@@ -136,23 +138,26 @@ void parse_resolv_conf(std::string_view text, Options& options) {
   }
 }
 
-bool load_resolv_conf(const std::string& path, Options& options) {
+ae::Result<void> load_resolv_conf(const std::string& path, Options& options) {
+  errno = 0;
   std::ifstream in(path);
   if (!in) {
+    // libstdc++ opens with open(2), which leaves its errno; EIO should it not.
+    const std::error_code ec(errno != 0 ? errno : EIO, std::generic_category());
     core_log(LogLevel::kWarn, kContext,
              "cannot read resolver config " + path + "; using 127.0.0.1 as name server");
     parse_resolv_conf("", options);
-    return false;
+    return ae::Error{ec, "cannot read resolver config " + path + ": " + ec.message()};
   }
   std::ostringstream text;
   text << in.rdbuf();
   parse_resolv_conf(text.str(), options);
-  return true;
+  return {};
 }
 
 Options Options::from_resolv_conf(std::string path) {
   Options o;
-  load_resolv_conf(path, o);
+  (void)load_resolv_conf(path, o);  // a missing file means the defaults, warned about
   o.resolv_conf = std::move(path);
   return o;
 }

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
 #include "core/socket_address.h"
 #include "core/watchers.h"
 
@@ -69,8 +70,9 @@ struct Options {
 void parse_resolv_conf(std::string_view text, Options& options);
 
 // Reads `path` and applies it with parse_resolv_conf(). A missing or unreadable file leaves no
-// servers (so the 127.0.0.1 default applies) and is reported at level warn. Returns false when
-// the file could not be read.
-bool load_resolv_conf(const std::string& path, Options& options);
+// servers (so the 127.0.0.1 default applies) and is reported at level warn.
+// Errors: the errno of opening `path` (std::errc), with the path in the message; `options` is
+// then reset as for an empty file.
+[[nodiscard]] ae::Result<void> load_resolv_conf(const std::string& path, Options& options);
 
 }  // namespace ae::dns

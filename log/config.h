@@ -43,7 +43,7 @@ namespace ae::log {
 //              only (nothing passes; then LEVEL enables just that level) |
 //              except (everything passes; then LEVEL disables just that level) |
 //              LEVEL (1..9 or a name)
-// Errors: Errc::kParseError, with a message "parse error at '<part>' (<why>)"; the errno of
+// Errors: Error::kParseError, with a message "parse error at '<part>' (<why>)"; the errno of
 // open(2) for a file= or path= directive, with the path in the message.
 [[nodiscard]] ae::Result<std::size_t> configure(std::string_view spec);
 

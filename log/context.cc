@@ -42,7 +42,7 @@ using log_internal::State;
 
 const std::string& LogFile::path() const noexcept { return file_->path(); }
 
-std::error_code LogFile::reopen() { return file_->reopen(); }
+ae::Result<void> LogFile::reopen() { return file_->reopen(); }
 
 // ---- Logger ---------------------------------------------------------------------------------
 

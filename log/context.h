@@ -17,7 +17,7 @@
 //   ae::log::Logger trace = db.logger("trace");
 //   if (trace) trace("row %d: %s", id, name);  // formats only when something would log it
 //   ae::Result<ae::log::LogFile> f = ae::log::Context("errors").level("error").log_to_file(path);
-//   ae::log::collect_context().attach(...);
+//   ae::log::collect_context().attach(db);
 //
 // Thread safety: every function here may be called from any thread at any time; logging from
 // several threads at once is safe, and a configuration change is seen by each later message as a
@@ -58,8 +58,8 @@ class LogFile {
 
   // Opens the path again (appending, creating it if needed) and writes every later message there;
   // for log rotation after the old file was renamed. reopen_files() in log/config.h reopens all.
-  // Errors: the errno of open(2); the old file then stays in use.
-  [[nodiscard]] std::error_code reopen();
+  // Errors: the errno of open(2), with the path in the message; the old file then stays in use.
+  [[nodiscard]] ae::Result<void> reopen();
 
  private:
   friend class Context;

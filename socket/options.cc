@@ -4,19 +4,33 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <string>
+#include <system_error>
 
 namespace ae {
+namespace {
 
-bool tcp_nodelay(int fd, bool enable) {
-  int on = enable ? 1 : 0;
-  return ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0;
+Result<void> setsockopt_error(const std::string& what) {
+  const std::error_code ec(errno, std::generic_category());
+  return Result<void>(ec, what + ": " + ec.message());
 }
 
-bool tcp_congestion(int fd, std::string_view algorithm) {
+}  // namespace
+
+Result<void> tcp_nodelay(int fd, bool enable) {
+  int on = enable ? 1 : 0;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) return {};
+  return setsockopt_error("tcp_nodelay");
+}
+
+Result<void> tcp_congestion(int fd, std::string_view algorithm) {
   std::string name(algorithm);
-  return ::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(),
-                      static_cast<socklen_t>(name.size())) == 0;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(),
+                   static_cast<socklen_t>(name.size())) == 0) {
+    return {};
+  }
+  return setsockopt_error("tcp_congestion \"" + name + "\"");
 }
 
 }  // namespace ae

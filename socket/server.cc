@@ -11,15 +11,14 @@
 #include <utility>
 
 #include "core/resolver.h"
+#include "core/unique_fd.h"
 #include "socket/address.h"
 #include "socket/internal/listener.h"
-#include "socket/internal/unique_fd.h"
 
 namespace ae {
 namespace {
 
 using socket_internal::Listener;
-using socket_internal::UniqueFd;
 
 Error errno_error(int error, std::string what) {
   what += ": ";

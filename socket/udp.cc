@@ -11,16 +11,15 @@
 #include <vector>
 
 #include "core/resolver.h"
+#include "core/unique_fd.h"
 #include "socket/address.h"
 #include "socket/internal/udp_endpoint.h"
-#include "socket/internal/unique_fd.h"
 #include "socket/resolve.h"
 
 namespace ae {
 namespace {
 
 using socket_internal::UdpEndpoint;
-using socket_internal::UniqueFd;
 
 Error errno_error(int error, std::string what) {
   what += ": ";

@@ -35,8 +35,8 @@ ShellServer::~ShellServer() {
 
 void ShellServer::accept_clients() {
   for (int i = 0; i < kAcceptsPerWakeup; ++i) {
-    int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(::accept4(listener_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         log_line(LogLevel::kError, "shell " + address() + ": accept: " + std::to_string(errno));
@@ -45,11 +45,10 @@ void ShellServer::accept_clients() {
     }
     if (sessions_.size() >= options_.max_clients) {
       static constexpr std::string_view kBusy = "error: too many clients\n";
-      (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      ::close(fd);
+      (void)::send(fd.get(), kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       continue;
     }
-    auto session = std::make_unique<ShellSession>(*this, loop_, fd, options_);
+    auto session = std::make_unique<ShellSession>(*this, loop_, std::move(fd), options_);
     ShellSession* key = session.get();
     sessions_.emplace(key, std::move(session));
   }

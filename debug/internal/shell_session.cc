@@ -45,11 +45,11 @@ struct ShellSession::LogInbox {
   }
 };
 
-ShellSession::ShellSession(ShellServer& server, Loop& loop, int fd,
+ShellSession::ShellSession(ShellServer& server, Loop& loop, UniqueFd fd,
                            const debug::ShellOptions& options)
     : server_(server),
       loop_(loop),
-      fd_(fd),
+      fd_(std::move(fd)),
       options_(options),
       reader_(options.max_line),
       inbox_(std::make_shared<LogInbox>()) {
@@ -73,7 +73,7 @@ ShellSession::ShellSession(ShellServer& server, Loop& loop, int fd,
     return false;
   });
   QuietScope quiet;
-  read_watch_ = loop_.io(fd_, kRead, [this] { on_readable(); });
+  read_watch_ = loop_.io(fd_.get(), kRead, [this] { on_readable(); });
   read_watch_.unref();  // as the listener: a connected client does not keep the program alive
   send("> ");
   flush();
@@ -92,13 +92,12 @@ void ShellSession::shut() noexcept {
     inbox_->loop = nullptr;
     inbox_->session = nullptr;
   }
-  ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
 }
 
 void ShellSession::drop(std::string_view why) {
   if (shut_) return;
-  int fd = fd_;
+  const int fd = fd_.get();
   server_.drop(this);  // shuts this session
   if (!why.empty()) {
     log_line(LogLevel::kNote, "shell " + server_.address() + ": dropped the client on fd " +
@@ -108,7 +107,7 @@ void ShellSession::drop(std::string_view why) {
 
 void ShellSession::on_readable() {
   char buf[4096];
-  ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     return drop("");  // reset by the client
@@ -235,7 +234,7 @@ void ShellSession::send(std::string_view text) {
 
 void ShellSession::flush() {
   while (!shut_ && !out_.empty()) {
-    ssize_t n = ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(fd_.get(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       out_.consume(static_cast<std::size_t>(n));
     } else if (n < 0 && errno == EINTR) {
@@ -254,7 +253,7 @@ void ShellSession::flush() {
   }
   if (!write_watch_) {
     QuietScope quiet;
-    write_watch_ = loop_.io(fd_, kWrite, [this] { flush(); });
+    write_watch_ = loop_.io(fd_.get(), kWrite, [this] { flush(); });
     write_watch_.unref();
   }
 }

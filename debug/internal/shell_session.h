@@ -13,6 +13,7 @@
 
 #include "core/buffer.h"
 #include "core/loop.h"
+#include "core/unique_fd.h"
 #include "debug/internal/shell_command.h"
 #include "debug/shell.h"
 #include "log/context.h"
@@ -24,7 +25,7 @@ class ShellServer;
 class ShellSession {
  public:
   // Takes `fd`, a connected non-blocking socket.
-  ShellSession(ShellServer& server, Loop& loop, int fd, const debug::ShellOptions& options);
+  ShellSession(ShellServer& server, Loop& loop, UniqueFd fd, const debug::ShellOptions& options);
   ~ShellSession();
   ShellSession(const ShellSession&) = delete;
   ShellSession& operator=(const ShellSession&) = delete;
@@ -48,7 +49,7 @@ class ShellSession {
 
   ShellServer& server_;
   Loop& loop_;
-  int fd_;
+  UniqueFd fd_;
   const debug::ShellOptions& options_;
   ShellLineReader reader_;
   Buffer out_;

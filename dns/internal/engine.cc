@@ -139,7 +139,7 @@ Engine::Engine(Loop& loop, dns::Options options)
   if (options_.max_outstanding == 0) options_.max_outstanding = 1;
   if (!options_.resolv_conf.empty()) {
     conf_id_ = file_id(options_.resolv_conf);
-    dns::load_resolv_conf(options_.resolv_conf, options_);
+    (void)dns::load_resolv_conf(options_.resolv_conf, options_);  // warns; defaults apply
     last_check_ = mono_seconds();
   }
 }
@@ -478,7 +478,7 @@ void Engine::maybe_reload() {
   if (id == conf_id_) return;
   conf_id_ = id;
   dns::Options fresh = options_;
-  dns::load_resolv_conf(options_.resolv_conf, fresh);
+  (void)dns::load_resolv_conf(options_.resolv_conf, fresh);  // warns; defaults apply
   bool servers_changed = fresh.servers != options_.servers || fresh.timeouts != options_.timeouts;
   options_.servers = std::move(fresh.servers);
   options_.search = std::move(fresh.search);

@@ -111,7 +111,7 @@ void HandleImpl::destroy() {
   events_.clear();
   if (fd_ >= 0 && !fd_lent_) {
     if (options_.linger > 0 && !wbuf_.empty()) {
-      handle_internal::linger(*loop_, fd_, std::move(wbuf_), options_.linger, is_socket_);
+      handle_internal::linger(*loop_, UniqueFd(fd_), std::move(wbuf_), options_.linger, is_socket_);
     } else {
       ::close(fd_);
     }

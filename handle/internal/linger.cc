@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <list>
 #include <string>
+#include <utility>
 
 #include "core/log_hook.h"
 #include "handle/handle.h"
@@ -33,7 +34,7 @@ namespace handle_internal {
 namespace {
 
 struct Lingerer {
-  int fd = -1;
+  UniqueFd fd;  // declared first, so closed after the watchers on it are gone
   bool is_socket = false;
   Buffer unwritten;
   Io writable;
@@ -41,11 +42,6 @@ struct Lingerer {
   Lingerer() = default;
   Lingerer(const Lingerer&) = delete;
   Lingerer& operator=(const Lingerer&) = delete;
-  ~Lingerer() {
-    writable.reset();
-    deadline.reset();
-    if (fd >= 0) ::close(fd);
-  }
 };
 
 // The lingering writes of one loop, oldest first. Destroyed with the loop, which closes every
@@ -54,14 +50,14 @@ class LingerService {
  public:
   explicit LingerService(Loop& loop) : loop_(loop) {}
 
-  void add(int fd, Buffer unwritten, double seconds, bool is_socket) {
+  void add(UniqueFd fd, Buffer unwritten, double seconds, bool is_socket) {
     Lingerer& l = lingering_.emplace_back();
     auto it = std::prev(lingering_.end());
-    l.fd = fd;
+    l.fd = std::move(fd);
     l.is_socket = is_socket;
     l.unwritten = std::move(unwritten);
     bytes_ += l.unwritten.size();
-    l.writable = loop_.io(fd, kWrite, [this, it] { write_some(it); });
+    l.writable = loop_.io(l.fd.get(), kWrite, [this, it] { write_some(it); });
     l.deadline = loop_.timer(Seconds(seconds), [this, it] { finish(it); });
     enforce_limits();
   }
@@ -71,8 +67,9 @@ class LingerService {
 
   void write_some(List::iterator it) {
     Lingerer& l = *it;
-    ssize_t n = l.is_socket ? ::send(l.fd, l.unwritten.data(), l.unwritten.size(), MSG_NOSIGNAL)
-                            : ::write(l.fd, l.unwritten.data(), l.unwritten.size());
+    ssize_t n = l.is_socket
+                    ? ::send(l.fd.get(), l.unwritten.data(), l.unwritten.size(), MSG_NOSIGNAL)
+                    : ::write(l.fd.get(), l.unwritten.data(), l.unwritten.size());
     if (n > 0) {
       l.unwritten.consume(static_cast<std::size_t>(n));
       bytes_ -= static_cast<std::size_t>(n);
@@ -94,11 +91,12 @@ class LingerService {
       Lingerer& oldest = lingering_.front();
       core_log(LogLevel::kWarn, "ae::handle",
                "ae::Handle: dropping the oldest lingering connection (fd " +
-                   std::to_string(oldest.fd) + ", " + std::to_string(oldest.unwritten.size()) +
+                   std::to_string(oldest.fd.get()) + ", " +
+                   std::to_string(oldest.unwritten.size()) +
                    " bytes unwritten): " + std::to_string(lingering_.size()) + " connections and " +
                    std::to_string(bytes_) + " bytes linger, the limits are " +
-                   std::to_string(limits.max_handles) + " and " +
-                   std::to_string(limits.max_bytes) + " (ae::set_linger_limits)");
+                   std::to_string(limits.max_handles) + " and " + std::to_string(limits.max_bytes) +
+                   " (ae::set_linger_limits)");
       finish(lingering_.begin());
     }
   }
@@ -110,8 +108,8 @@ class LingerService {
 
 }  // namespace
 
-void linger(Loop& loop, int fd, Buffer unwritten, double seconds, bool is_socket) {
-  loop.service<LingerService>().add(fd, std::move(unwritten), seconds, is_socket);
+void linger(Loop& loop, UniqueFd fd, Buffer unwritten, double seconds, bool is_socket) {
+  loop.service<LingerService>().add(std::move(fd), std::move(unwritten), seconds, is_socket);
 }
 
 }  // namespace handle_internal

@@ -4,6 +4,7 @@
 
 #include "core/buffer.h"
 #include "core/loop.h"
+#include "core/unique_fd.h"
 
 namespace ae::handle_internal {
 
@@ -12,6 +13,6 @@ namespace ae::handle_internal {
 // to `loop` (a per-loop service): when the loop is destroyed first, they are dropped and their
 // fds closed with it. Beyond ae::linger_limits() on this loop, the oldest is dropped, with a
 // warning through the log hook.
-void linger(Loop& loop, int fd, Buffer unwritten, double seconds, bool is_socket);
+void linger(Loop& loop, UniqueFd fd, Buffer unwritten, double seconds, bool is_socket);
 
 }  // namespace ae::handle_internal

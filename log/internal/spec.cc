@@ -18,7 +18,7 @@ ae::Error parse_error(std::string_view part, std::string_view why) {
   constexpr std::size_t kMaxQuote = 80;
   std::string quoted(part.substr(0, kMaxQuote));
   if (part.size() > kMaxQuote) quoted += "...";
-  return ae::Error{ae::log::Errc::kParseError,
+  return ae::Error{ae::log::Error::kParseError,
                    "parse error at '" + quoted + "' (" + std::string(why) + ")"};
 }
 

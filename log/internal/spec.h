@@ -45,7 +45,7 @@ struct SpecEntry {
   std::vector<SpecOp> ops;
 };
 
-// Parses `spec`. Errors: ae::log::Errc::kParseError, message "parse error at '<part>' (<why>)".
+// Parses `spec`. Errors: ae::log::Error::kParseError, message "parse error at '<part>' (<why>)".
 ae::Result<std::vector<SpecEntry>> parse_spec(std::string_view spec);
 
 }  // namespace ae::log_internal

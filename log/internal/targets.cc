@@ -115,12 +115,12 @@ bool FileTarget::write(std::string_view formatted, const ae::log::Message&) {
   return false;
 }
 
-std::error_code FileTarget::reopen() {
+ae::Result<void> FileTarget::reopen() {
   int fd = PathTarget::open_for_append(absolute_);
   if (fd < 0) {
     int err = errno;
     report(open_message(path_, err) + " (reopen; still writing to the old file)");
-    return open_error(err);
+    return ae::Error{open_error(err), open_message(path_, err)};
   }
   std::lock_guard lock(mu_);
   std::swap(fd, fd_);
@@ -140,10 +140,10 @@ ae::Result<std::size_t> reopen_all_files() {
   std::error_code first;
   std::string first_message;
   for (const auto& file : files) {
-    std::error_code ec = file->reopen();
-    if (ec && !first) {
-      first = ec;
-      first_message = "cannot reopen log file '" + file->path() + "': " + ec.message();
+    ae::Result<void> reopened = file->reopen();
+    if (!reopened && !first) {
+      first = reopened.code();
+      first_message = "cannot reopen log file '" + file->path() + "': " + first.message();
     }
   }
   if (first) return ae::Error{first, std::move(first_message)};

@@ -29,8 +29,9 @@ class FileTarget final : public Target {
   ~FileTarget() override;
 
   bool write(std::string_view formatted, const ae::log::Message& message) override;
-  // Errors: the errno of open(2); the old descriptor then stays in use.
-  std::error_code reopen();
+  // Errors: the errno of open(2), with the path in the message; the old descriptor then stays
+  // in use.
+  ae::Result<void> reopen();
   const std::string& path() const noexcept { return path_; }
 
   FileTarget(std::string path, std::string absolute, int fd) noexcept

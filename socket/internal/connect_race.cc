@@ -41,6 +41,10 @@ ConnectRace::ConnectRace(ConnectCallback cb, PrepareCallback prepare, Seconds at
       last_error_(errno_code(ENXIO)) {}
 
 void ConnectRace::start(Resolver& resolver, std::string_view host, std::string_view service) {
+  target_ =
+      host.find(':') != std::string_view::npos ? "[" + std::string(host) + "]" : std::string(host);
+  target_ += ":";
+  target_ += service;
   if (timeout_ > Seconds(0) && std::isfinite(timeout_.count())) {
     deadline_ = timer(timeout_, [this] { on_deadline(); });
   }
@@ -112,7 +116,8 @@ void ConnectRace::on_deadline() {
   untried_.clear();
   step_.reset();
   deadline_.reset();
-  cb_(std::make_error_code(std::errc::timed_out), Connection{});
+  const std::error_code timed_out = std::make_error_code(std::errc::timed_out);
+  cb_(timed_out, failure(timed_out));
 }
 
 void ConnectRace::start_next() {
@@ -127,6 +132,7 @@ void ConnectRace::start_next() {
       return;
     }
     last_error_ = errno_code(error);
+    last_address_ = peer.to_string();
   }
   fail_if_exhausted();
 }
@@ -189,6 +195,7 @@ std::unique_ptr<ConnectRace::Attempt> ConnectRace::take(Attempt* attempt) {
 void ConnectRace::on_failed(Attempt* attempt, int error) {
   std::shared_ptr<ConnectRace> keep = shared_from_this();
   // Destroying the attempt from inside its own watcher's callback is allowed.
+  last_address_ = attempt->peer.to_string();
   take(attempt).reset();
   last_error_ = errno_code(error);
   if (!untried_.empty()) {
@@ -207,7 +214,7 @@ void ConnectRace::fail_if_exhausted() {
   deadline_.reset();
   final_ = deliver_later([this] {
     std::shared_ptr<ConnectRace> keep = shared_from_this();
-    if (phase_ == Phase::kDone) cb_(last_error_, Connection{});
+    if (phase_ == Phase::kDone) cb_(last_error_, failure(last_error_));
   });
 }
 
@@ -233,10 +240,19 @@ void ConnectRace::succeed(Attempt* attempt) {
   cb_(std::error_code(), std::move(c));
 }
 
+Connection ConnectRace::failure(std::error_code ec) const {
+  Connection c;
+  c.error = "connect to " + target_;
+  if (!last_address_.empty()) c.error += " (last tried " + last_address_ + ")";
+  c.error += ": " + ec.message();
+  return c;
+}
+
 void ConnectRace::retry(std::uint64_t generation) {
   if (phase_ != Phase::kConnected || generation != generation_) return;
   phase_ = Phase::kConnecting;
   last_error_ = errno_code(ENXIO);  // what is reported when no address is left
+  last_address_.clear();
   start_next();
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -14,8 +15,8 @@
 #include "core/guard.h"
 #include "core/resolver.h"
 #include "core/socket_address.h"
+#include "core/unique_fd.h"
 #include "core/watchers.h"
-#include "socket/internal/unique_fd.h"
 
 namespace ae::socket_internal {
 
@@ -60,6 +61,9 @@ class ConnectRace : public std::enable_shared_from_this<ConnectRace> {
   void fail_if_exhausted();
   void retry(std::uint64_t generation);
   std::unique_ptr<Attempt> take(Attempt* attempt);
+  // The failed Connection: no fd, and an error message that names the target and the address
+  // tried last.
+  Connection failure(std::error_code ec) const;
 
   ConnectCallback cb_;
   PrepareCallback prepare_;
@@ -76,6 +80,8 @@ class ConnectRace : public std::enable_shared_from_this<ConnectRace> {
   Timer step_;
   Guard final_;
   std::error_code last_error_;
+  std::string target_;        // "host:service", as asked for, for the error message
+  std::string last_address_;  // the address whose attempt failed last ("": none failed)
   std::uint64_t generation_ = 0;
 };
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/socket_address.h"
+#include "core/unique_fd.h"
 #include "core/watchers.h"
-#include "socket/internal/unique_fd.h"
 #include "socket/server.h"
 
 namespace ae::socket_internal {

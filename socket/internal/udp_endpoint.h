@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/socket_address.h"
+#include "core/unique_fd.h"
 #include "core/watchers.h"
-#include "socket/internal/unique_fd.h"
 #include "socket/udp.h"
 
 namespace ae::socket_internal {

@@ -75,6 +75,7 @@ TEST_F(DefaultConnectorTest, WithoutAConnectorEveryRequestFailsFromTheLoop) {
   Guard g = default_connector().connect("h", "1", [&](std::error_code ec, Connection c) {
     EXPECT_TRUE(returned);
     EXPECT_EQ(c.fd, -1);
+    EXPECT_EQ(c.error, "connect to h:1: " + ec.message());
     done.send(ec);
   });
   returned = true;

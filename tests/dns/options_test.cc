@@ -110,7 +110,12 @@ TEST(ResolvConfTest, EnvironmentFollowsAnyEventsNamesAndPerlsTruth) {
 
 TEST(ResolvConfTest, MissingFileLeavesNoServers) {
   Options o;
-  EXPECT_FALSE(load_resolv_conf(dns_test::scratch_dir() + "/does-not-exist", o));
+  const std::string missing = dns_test::scratch_dir() + "/does-not-exist";
+  ae::Result<void> loaded = load_resolv_conf(missing, o);
+  EXPECT_FALSE(loaded);
+  EXPECT_EQ(loaded.code(), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(loaded.message(),
+            "cannot read resolver config " + missing + ": " + loaded.code().message());
   EXPECT_TRUE(o.servers.empty());
 }
 

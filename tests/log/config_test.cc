@@ -164,7 +164,7 @@ TEST_F(ConfigTest, MalformedSpecsNameTheBadPartAndChangeNothing) {
     filter_context().level("info");
     ae::Result<std::size_t> r = configure(c.spec);
     ASSERT_FALSE(r) << c.spec;
-    EXPECT_EQ(r.code(), Errc::kParseError) << c.spec;
+    EXPECT_EQ(r.code(), Error::kParseError) << c.spec;
     EXPECT_THAT(r.message(), HasSubstr("parse error at " + std::string(c.part))) << c.spec;
     EXPECT_EQ(filter_context().level_mask(), 0xFE) << c.spec << ": nothing applied";
   }
@@ -199,7 +199,7 @@ TEST_F(ConfigTest, HugeAndDeepSpecsAreHandled) {
   std::string garbage(1 << 20, ',');
   ae::Result<std::size_t> r = configure("filter=" + garbage);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.code(), Errc::kParseError);
+  EXPECT_EQ(r.code(), Error::kParseError);
   EXPECT_LT(r.message().size(), 200u) << "the quoted part is shortened";
 }
 

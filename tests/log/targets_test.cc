@@ -75,7 +75,8 @@ TEST_F(TargetsTest, FileTargetReopensAfterRotation) {
   c.log("info", "before rotation");
   ASSERT_EQ(::rename(path.c_str(), (path + ".1").c_str()), 0);
   c.log("info", "still into the renamed file");
-  EXPECT_FALSE(file->reopen());
+  ae::Result<void> reopened_one = file->reopen();
+  EXPECT_TRUE(reopened_one) << reopened_one.message();
   c.log("info", "into the new file");
   EXPECT_EQ(split_lines(read_file(path + ".1")).size(), 2u);
   std::vector<std::string> fresh = split_lines(read_file(path));
@@ -127,8 +128,10 @@ TEST_F(TargetsTest, ReopenFailureKeepsTheOldFileAndSaysWhy) {
   ASSERT_EQ(::rename(path.c_str(), (dir + ".moved").c_str()), 0);
   ASSERT_EQ(::rmdir(dir.c_str()), 0);
   StderrCapture err;
-  std::error_code ec = file->reopen();
-  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+  ae::Result<void> reopened = file->reopen();
+  EXPECT_EQ(reopened.code(), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(reopened.message(),
+            "cannot open log file '" + path + "': " + reopened.code().message());
   EXPECT_THAT(err.text(), HasSubstr("cannot open log file '" + path + "'"));
   c.log("info", "kept writing");
   EXPECT_THAT(read_file(dir + ".moved"), HasSubstr("kept writing"));

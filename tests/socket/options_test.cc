@@ -39,14 +39,17 @@ TEST_F(TcpOptionsTest, TcpCongestionSetsAnAlgorithmTheKernelOffers) {
   EXPECT_STREQ(name, "reno");
 }
 
-TEST_F(TcpOptionsTest, ReportsFailureWithErrno) {
-  errno = 0;
-  EXPECT_FALSE(ae::tcp_congestion(fd_, "no-such-algorithm"));
-  EXPECT_EQ(errno, ENOENT);
+TEST_F(TcpOptionsTest, ReportsFailureAsAResultWithAMessage) {
+  ae::Result<void> unknown = ae::tcp_congestion(fd_, "no-such-algorithm");
+  EXPECT_FALSE(unknown);
+  EXPECT_EQ(unknown.code(), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(unknown.message(), "tcp_congestion \"no-such-algorithm\": " + unknown.code().message());
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
-  EXPECT_FALSE(ae::tcp_nodelay(pipe_fds[0], true));
-  EXPECT_EQ(errno, ENOTSOCK);
+  ae::Result<void> not_socket = ae::tcp_nodelay(pipe_fds[0], true);
+  EXPECT_FALSE(not_socket);
+  EXPECT_EQ(not_socket.code(), std::errc::not_a_socket);
+  EXPECT_EQ(not_socket.message(), "tcp_nodelay: " + not_socket.code().message());
   ::close(pipe_fds[0]);
   ::close(pipe_fds[1]);
 }

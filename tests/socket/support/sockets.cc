@@ -67,6 +67,7 @@ Outcome connect_and_wait(const std::string& host, const std::string& service,
         o.ec = ec;
         o.fd = c.fd;
         o.peer = c.peer;
+        o.error = c.error;
         o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         o.called_inside = inside;
         done.send(o);
@@ -74,7 +75,8 @@ Outcome connect_and_wait(const std::string& host, const std::string& service,
       std::move(prepare));
   inside = false;
   EXPECT_TRUE(done.wait_for(limit)) << "no outcome for " << host << " " << service;
-  if (!done.ready()) return Outcome{std::make_error_code(std::errc::timed_out), -1, {}, 0, false};
+  if (!done.ready())
+    return Outcome{std::make_error_code(std::errc::timed_out), -1, {}, {}, 0, false};
   Outcome o = done.recv();
   EXPECT_FALSE(o.called_inside) << "the callback ran inside tcp_connect";
   return o;

@@ -37,6 +37,7 @@ struct Outcome {
   std::error_code ec;
   int fd = -1;
   SocketAddress peer;
+  std::string error;  // Connection::error
   double seconds = 0;
   bool called_inside = false;  // the callback ran inside tcp_connect (a bug)
 };
