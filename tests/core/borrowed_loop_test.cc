@@ -23,20 +23,29 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Each timer is started by the one before it, from the other side, so the order holds however
+// late the timers fire on a busy machine.
 TEST(BorrowedAsioTest, AeAndAsioTimersInterleaveInOneRun) {
   boost::asio::io_context io;
   Loop loop(borrow_asio(io));
   Loop::Scope scope(loop);
   EXPECT_EQ(asio_context(loop), &io);
   std::vector<std::string> order;
-  loop.now_update();  // ae measures from its cached time, Asio from the clock: both from now
-  boost::asio::steady_timer a(io, 10ms), c(io, 30ms);
-  a.async_wait([&](auto) { order.push_back("asio 10ms"); });
-  c.async_wait([&](auto) { order.push_back("asio 30ms"); });
-  Timer b = timer(0.02, [&] { order.push_back("ae 20ms"); });
-  Timer d = timer(0.04, [&] { order.push_back("ae 40ms"); });
+  boost::asio::steady_timer a(io, 1ms), c(io);
+  Timer b, d;
+  a.async_wait([&](auto) {
+    order.push_back("asio 1");
+    b = timer(0.001, [&] {
+      order.push_back("ae 2");
+      c.expires_after(1ms);
+      c.async_wait([&](auto) {
+        order.push_back("asio 3");
+        d = timer(0.001, [&] { order.push_back("ae 4"); });
+      });
+    });
+  });
   io.run();  // returns: nothing is left to wait for on either side
-  EXPECT_EQ(order, (std::vector<std::string>{"asio 10ms", "ae 20ms", "asio 30ms", "ae 40ms"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"asio 1", "ae 2", "asio 3", "ae 4"}));
 }
 
 TEST(BorrowedAsioTest, RunReturnsWhenTheLastAeWatcherIsDestroyedByAnAsioHandler) {
@@ -48,7 +57,7 @@ TEST(BorrowedAsioTest, RunReturnsWhenTheLastAeWatcherIsDestroyedByAnAsioHandler)
   boost::asio::steady_timer stop(io, 30ms);
   stop.async_wait([&](auto) { repeating.reset(); });
   io.run();
-  EXPECT_GE(ticks, 2);
+  EXPECT_GE(ticks, 1);  // at least the immediate one; how many more depends on the machine
 }
 
 TEST(BorrowedAsioTest, ExceptionsFromAeCallbacksLeaveTheProgramsRun) {

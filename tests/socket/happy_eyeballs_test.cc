@@ -80,20 +80,21 @@ class HappyEyeballsTest : public ::testing::TestWithParam<std::string> {
 };
 
 // The test the design asks for: a black-holed first address delays the connect by one 250 ms
-// step, not by the 5 s attempt timeout (nor the kernel's minutes).
+// step, not by the attempt timeout (nor the kernel's minutes). The attempt timeout is an hour, so
+// a connection at all (within connect_and_wait's limit) shows the step started the second
+// attempt; no upper bound on the time is needed, and a busy machine cannot fail the test.
 TEST_P(HappyEyeballsTest, BlackHoledFirstAddressCostsOneStep) {
   ASSERT_TRUE(make_pair("127.0.0.2", "127.0.0.1"));
   ScopedHostsFile hosts("127.0.0.2 eyeballs.test\n127.0.0.1 eyeballs.test\n");
   int attempts = 0;
   Outcome o = connect_and_wait("eyeballs.test", port(), [&](int) {
     ++attempts;
-    return ae::Seconds(5);
+    return ae::Seconds(3600);
   });
   ASSERT_FALSE(o.ec) << o.ec.message();
   EXPECT_EQ(o.peer.to_string(), "127.0.0.1:" + port());
   EXPECT_EQ(attempts, 2);
   EXPECT_GE(o.seconds, 0.24);  // the black hole really was tried first
-  EXPECT_LT(o.seconds, 1.5);
   ::close(o.fd);
 }
 
@@ -102,23 +103,21 @@ TEST_P(HappyEyeballsTest, BlackHoledPreferredFamilyFallsBackToTheOther) {
   ASSERT_TRUE(make_pair("::1", "127.0.0.1"));
   ScopedHostsFile hosts("127.0.0.1 dual.test\n::1 dual.test\n");
   ScopedEnv prefer6("AE_PROTOCOLS", "ipv6,ipv4");
-  Outcome o = connect_and_wait("dual.test", port(), [](int) { return ae::Seconds(5); });
+  Outcome o = connect_and_wait("dual.test", port(), [](int) { return ae::Seconds(3600); });
   ASSERT_FALSE(o.ec) << o.ec.message();
   EXPECT_EQ(o.peer.to_string(), "127.0.0.1:" + port());
   EXPECT_GE(o.seconds, 0.24);
-  EXPECT_LT(o.seconds, 1.5);
   ::close(o.fd);
 }
 
-// Without a prepare timeout, the kernel would wait minutes for the black hole; the live address
-// still wins after one step.
+// Without a prepare timeout, the kernel would wait minutes for the black hole (longer than
+// connect_and_wait's limit); the live address still wins after one step.
 TEST_P(HappyEyeballsTest, BlackHoleWithoutTimeoutDoesNotDelayTheWinner) {
   ASSERT_TRUE(make_pair("127.0.0.2", "127.0.0.1"));
   ScopedHostsFile hosts("127.0.0.2 nolimit.test\n127.0.0.1 nolimit.test\n");
   Outcome o = connect_and_wait("nolimit.test", port());
   ASSERT_FALSE(o.ec) << o.ec.message();
   EXPECT_EQ(o.peer.host(), "127.0.0.1");
-  EXPECT_LT(o.seconds, 1.5);
   ::close(o.fd);
 }
 
@@ -161,11 +160,17 @@ TEST_P(HappyEyeballsTest, AFailedAttemptStartsTheNextAtOnce) {
     GTEST_SKIP() << "port " << p << " is busy on 127.0.0.1: " << server.message();
   }
   ScopedHostsFile hosts("127.0.0.2 refused.test\n127.0.0.1 refused.test\n");
-  Outcome o = connect_and_wait("refused.test", p);
-  ASSERT_FALSE(o.ec) << o.ec.message();
-  EXPECT_EQ(o.peer.host(), "127.0.0.1");
-  EXPECT_LT(o.seconds, 0.2);
-  ::close(o.fd);
+  // A step of an hour: only the refusal can start the second attempt.
+  ae::ConnectOptions options;
+  options.attempt_delay = ae::Seconds(3600);
+  ae::CondVar<std::error_code, ae::Connection> done;
+  ae::Guard g = ae::tcp_connect(
+      "refused.test", p, [&](std::error_code ec, ae::Connection c) { done.send(ec, std::move(c)); },
+      nullptr, options);
+  auto [ec, c] = done.recv();
+  ASSERT_FALSE(ec) << c.error;
+  EXPECT_EQ(c.peer.host(), "127.0.0.1");
+  ::close(c.fd);
   ::close(refuser);
 }
 
@@ -182,7 +187,6 @@ TEST_P(HappyEyeballsTest, AllAddressesBlackHoledTimesOut) {
   EXPECT_EQ(o.ec, std::errc::timed_out) << o.ec.message();
   // The second attempt starts at 0.25 s and times out 0.5 s later.
   EXPECT_GE(o.seconds, 0.7);
-  EXPECT_LT(o.seconds, 2.0);
 }
 
 // The overall deadline ends a connect that no attempt timeout would: every attempt is closed, and
@@ -236,7 +240,6 @@ TEST_P(HappyEyeballsTest, ReportsTheErrorOfTheLastAttemptToFail) {
   Outcome o = connect_and_wait("mixed.test", p, [](int) { return ae::Seconds(0.6); });
   EXPECT_EQ(o.ec, std::errc::timed_out) << o.ec.message();
   EXPECT_GE(o.seconds, 0.55);
-  EXPECT_LT(o.seconds, 2.0);
   ::close(refuser);
 
   // And the other way round: the refusal comes last.
@@ -244,10 +247,16 @@ TEST_P(HappyEyeballsTest, ReportsTheErrorOfTheLastAttemptToFail) {
       *ae::SocketAddress::from_numeric("127.0.0.1", hole->port()), &closed);
   ASSERT_GE(refuser2, 0);
   ScopedHostsFile hosts3("127.0.0.2 mixed3.test\n127.0.0.1 mixed3.test\n");
-  Outcome o2 = connect_and_wait("mixed3.test", p, [](int) { return ae::Seconds(0.1); });
-  // The black hole times out at 0.1 s, before the step; the refusal follows at once.
-  EXPECT_EQ(o2.ec, std::errc::connection_refused) << o2.ec.message();
-  EXPECT_LT(o2.seconds, 0.24);
+  // The black hole times out at 0.1 s, long before the step (an hour here); the refusal follows
+  // at once.
+  ae::ConnectOptions options;
+  options.attempt_delay = ae::Seconds(3600);
+  ae::CondVar<std::error_code> done;
+  ae::Guard g = ae::tcp_connect(
+      "mixed3.test", p, [&](std::error_code ec, ae::Connection) { done.send(ec); },
+      [](int) { return ae::Seconds(0.1); }, options);
+  std::error_code ec2 = done.recv();
+  EXPECT_EQ(ec2, std::errc::connection_refused) << ec2.message();
   ::close(refuser2);
 }
 
