@@ -8,7 +8,7 @@
 // that links //debug and sets nothing runs as one that does not link it.
 //
 // Example (what //debug does):
-//   static const ae::DebugHooks kHooks = {.created = &on_created, ...};
+//   static const ae::DebugHooks kHooks = {.created = &on_created};  // and the others
 //   ae::set_debug_hooks(&kHooks);
 //
 // Thread safety: set_debug_hooks() may be called from any thread at any time; a hook already

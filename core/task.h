@@ -20,7 +20,9 @@
 //     co_await tick;
 //     co_return a + b;
 //   }
-//   int sum = add_later(1, 2).recv();  // 3, a tenth of a second later
+//   int three() {
+//     return add_later(1, 2).recv();  // 3, a tenth of a second later
+//   }
 #pragma once
 
 #include <coroutine>

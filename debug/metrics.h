@@ -20,7 +20,7 @@
 //
 // Example:
 //   ae::debug::metrics(true);
-//   ...
+//   // ... the program runs ...
 //   ae::debug::LoopMetrics m = ae::debug::loop_metrics();       // this thread's loop
 //   std::string page = ae::debug::prometheus_text();            // every loop, for a scraper
 //

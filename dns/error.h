@@ -5,7 +5,7 @@
 // to_resolve_error() maps them onto core's ae::ResolveError for ae::Resolver users.
 //
 // Example:
-//   resolver.a("nonexistent.example", [](std::error_code ec, std::vector<ae::dns::Record> rr) {
+//   ae::Guard g = resolver.a("nonexistent.example", [](std::error_code ec, auto records) {
 //     if (ec == ae::dns::Error::kNxDomain) std::puts("no such name");
 //   });
 #pragma once

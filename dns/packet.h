@@ -7,7 +7,7 @@
 // Example:
 //   ae::Result<std::vector<std::uint8_t>> q = ae::dns::encode_query("example.com", 15);
 //   ae::Result<ae::dns::Message> m = ae::dns::parse_message(reply_bytes);
-//   if (m && m->rcode == ae::dns::kRcodeNxDomain) ...
+//   if (m && m->rcode == ae::dns::kRcodeNxDomain) std::puts("no such name");
 #pragma once
 
 #include <cstdint>

@@ -11,7 +11,7 @@
 //
 // Example:
 //   #include "handle/json.h"
-//   h.push_read(ae::json, [](ae::Handle& h, nlohmann::json v) { ... });
+//   h.push_read(ae::json, [](ae::Handle& h, nlohmann::json v) { /* ... */ });
 //   h.push_write(ae::json, {{"hello", "world"}});       // {"hello":"world"}
 //
 // Not provided: AnyEvent's `json => $coder` option (the type always uses nlohmann/json).

@@ -18,7 +18,8 @@
 //       [](ae::ReconnectingClient& c, ae::ConnectionState state, std::error_code reason,
 //          std::string_view message) {
 //         if (state == ae::ConnectionState::kConnected)
-//           c.handle()->push_read(ae::line, [](ae::Handle&, std::string line, std::string) { ...
+//           c.handle()->push_read(ae::line, [](ae::Handle&, std::string line, std::string) {
+//             // ...
 //           });
 //         if (state == ae::ConnectionState::kDisconnected)
 //           std::printf("lost: %s; again in %.1f s\n", std::string(message).c_str(),

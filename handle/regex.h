@@ -18,9 +18,9 @@
 //   #include "handle/regex.h"
 //   h.push_read(ae::line(ae::Regex("\r?\n\r?\n")), [](ae::Handle& h, std::string head, std::string)
 //   {
-//     ...  // an HTTP head, without the blank line
+//     // ... an HTTP head, without the blank line
 //   });
-//   h.push_read(ae::regex("</doc>", "<error>"), [](ae::Handle& h, std::string doc) { ... });
+//   h.push_read(ae::regex("</doc>", "<error>"), [](ae::Handle& h, std::string doc) { /* ... */ });
 #pragma once
 
 #include <cstddef>

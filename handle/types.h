@@ -13,10 +13,10 @@
 // no counterpart: a C++ read or write type is a class, found by the compiler.
 //
 // Example:
-//   h.push_read(ae::line, [](ae::Handle& h, std::string line, std::string eol) { ... });
+//   h.push_read(ae::line, [](ae::Handle& h, std::string line, std::string eol) { /* ... */ });
 //   h.push_read(ae::line("\r\n.\r\n"), cb);             // a literal delimiter
-//   h.push_read(ae::chunk(4), [](ae::Handle& h, std::string data) { ... });
-//   h.push_read(ae::packstring("N"), [](ae::Handle& h, std::string data) { ... });
+//   h.push_read(ae::chunk(4), [](ae::Handle& h, std::string data) { /* ... */ });
+//   h.push_read(ae::packstring("N"), [](ae::Handle& h, std::string data) { /* ... */ });
 //   h.push_write(ae::netstring, "abc");                  // 3:abc,
 //
 // Not provided: AnyEvent's `cbor` and `storable` types (no CBOR::XS or Storable in C++).

@@ -8,7 +8,7 @@
 // Example:
 //   ae::Guard g = ae::fs::aio_open(path, O_RDONLY, 0, [&](ae::Result<ae::fs::File> file) {
 //     if (!file) return report(file.message());
-//     reader = ae::fs::aio_read(*file, 4096, [&](ae::Result<std::string> data) { ... });
+//     reader = ae::fs::aio_read(*file, 4096, [&](ae::Result<std::string> data) { /* ... */ });
 //   });
 //
 // Lifetime: the descriptor is closed when the File and every request using it are gone, on the

@@ -2,6 +2,7 @@
 // into text (AnyEvent::Log's fmt_cb) and a log callback that writes it (log_cb).
 //
 // Example:
+//   ae::log::Context ctx = ae::log::ctx("myapp");
 //   ctx.fmt_cb([](const ae::log::Message& m) {
 //     return "<" + std::to_string(m.level.number()) + ">" + std::string(m.text) + "\n";
 //   });

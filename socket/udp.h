@@ -16,7 +16,7 @@
 //   ae::Guard g = ae::udp_connect("127.0.0.1", std::to_string(server->port()),
 //       [&](ae::Result<ae::UdpSocket> client) {
 //         if (!client) return std::puts(client.message().c_str()), void();
-//         ... client->on_receive(...); client->send("ping"); keep *client somewhere ...
+//         client->send("ping");  // then on_receive(...), and keep *client somewhere
 //       });
 #pragma once
 

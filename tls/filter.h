@@ -10,7 +10,7 @@
 //   ae::Handle s(fd, {.tls = ae::tls::accept(server_ctx)});
 //   h.starttls(std::make_unique<ae::tls::Filter>(ctx, ae::tls::Role::kConnect, "mail.example"));
 //   h.unshift_read(ae::tls_autostart(ae::tls::accept(server_ctx)));
-//   ...
+//   // ... once the handshake is done:
 //   if (auto* tls = ae::tls::Filter::of(h.filter())) std::cout << tls->version() << "\n";
 //
 // Behaviour in a Handle: the handshake's outcome goes to on_starttls ("TLS/SSL connection

@@ -16,6 +16,8 @@ PKGS=(
   libboost-url1.81-dev zlib1g-dev
   # RE2: linear-time regular expressions for patterns run over data a peer sends (//handle).
   libre2-dev
+  # tests/header_examples extracts each public header's example with a Python script.
+  python3
   # Peers measured beside ae in bench/ and spdlog for the logging benchmark.
   libuv1-dev libev-dev libspdlog-dev
   # libcurl's multi interface, the peer of the HTTP client benchmark.

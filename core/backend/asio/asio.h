@@ -8,9 +8,9 @@
 //   boost::asio::io_context io;
 //   ae::Loop loop(ae::borrow_asio(io));
 //   ae::Loop::Scope scope(loop);              // ae::timer() etc. now use `loop`
-//   ae::Timer t = ae::timer(0.1, [] { ... });
+//   ae::Timer t = ae::timer(0.1, [] { /* ... */ });
 //   boost::asio::steady_timer native(io, 50ms);
-//   native.async_wait([](auto) { ... });
+//   native.async_wait([](auto) { /* ... */ });
 //   io.run();                                 // runs both
 //
 // Exceptions thrown by ae callbacks propagate out of io_context::run() (Asio's own rule).

@@ -8,7 +8,7 @@
 //   uv_loop_t* uv = uv_default_loop();
 //   ae::Loop loop(ae::borrow_uv(uv));
 //   ae::Loop::Scope scope(loop);
-//   ae::Timer t = ae::timer(0.1, [] { ... });
+//   ae::Timer t = ae::timer(0.1, [] { /* ... */ });
 //   uv_run(uv, UV_RUN_DEFAULT);
 //
 // Exceptions: libuv is C, so an exception must not unwind through uv_run(). When an ae callback
