@@ -29,7 +29,6 @@ using examples_test::Outcome;
 using examples_test::Process;
 using examples_test::read_file;
 using examples_test::run;
-using examples_test::run_until;
 using examples_test::temp_dir;
 using examples_test::write_file;
 using http::Router;
@@ -240,7 +239,7 @@ TEST(HttpServerInteropTest, SocatMalformedAndSmugglingRequestsAreRefusedAndClose
       {"transfer-encoding gzip only",
        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + hidden, "400"},
       {"no host", "GET /small HTTP/1.1\r\n\r\n" + hidden, "400"},
-      {"garbage", std::string("\x16\x03\x01\x00\x05hello\r\n\r\n") + hidden, "400"},
+      {"garbage", std::string("\x16\x03\x01\x00\x05", 5) + "hello\r\n\r\n" + hidden, "400"},
       {"long uri", "GET /" + std::string(9000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n", "414"},
       {"huge field", "GET /small HTTP/1.1\r\nHost: x\r\nX: " + std::string(20000, 'h') + "\r\n\r\n",
        "431"},
