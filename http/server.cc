@@ -14,12 +14,12 @@
 
 namespace ae::http_internal {
 
-void Worker::accept(int fd, const std::string& host, std::uint16_t port) {
+void Worker::accept(int fd, const std::string& host, std::uint16_t port, Guard slot) {
   if (shutting_down) {
     ::close(fd);
     return;
   }
-  auto c = std::make_shared<HttpConnection>(*this, fd, host, port);
+  auto c = std::make_shared<HttpConnection>(*this, fd, host, port, std::move(slot));
   connections.emplace(c.get(), c);
   c->start();
 }
@@ -58,7 +58,7 @@ void Worker::shutdown(double deadline_seconds, Function<void()> done) {
       auto pin = shared_from_this();
       std::vector<std::shared_ptr<HttpConnection>> rest;
       for (auto& [ptr, c] : connections) rest.push_back(c);
-      for (auto& c : rest) c->close();
+      for (auto& c : rest) c->close(/*drop_unsent=*/true);
     });
   }
   check_shutdown_done();
@@ -100,15 +100,16 @@ Result<TcpServer> listen_worker(const std::shared_ptr<Worker>& w, std::string_vi
   int backlog = w->shared->options.backlog;
   return tcp_server(
       host, service,
-      [weak](int fd, const std::string& h, std::uint16_t p) {
+      CountedAcceptCallback([weak](int fd, const std::string& h, std::uint16_t p, Guard slot) {
         if (std::shared_ptr<Worker> worker = weak.lock()) {
-          worker->accept(fd, h, p);
+          worker->accept(fd, h, p, std::move(slot));
         } else {
           ::close(fd);
         }
-      },
+      }),
       [backlog](int, const std::string&, std::uint16_t) { return backlog; },
-      ServerSocketOptions{.reuse_port = reuse_port});
+      ServerSocketOptions{.reuse_port = reuse_port,
+                          .max_connections = w->shared->options.max_connections});
 }
 
 }  // namespace

@@ -159,6 +159,11 @@ struct ServerOptions {
   // Runs after each response ended, for an access log (status, body bytes sent).
   Function<void(const ServerRequest& req, int status, std::uint64_t bytes)> on_access{};
 
+  // Connections served at once by each loop (0: no limit), as nginx's worker_connections: at the
+  // limit the listener stops accepting and further clients wait in the listen queue until a
+  // connection closes.
+  std::size_t max_connections = 0;
+
   // The listen(2) backlog (nginx's default; the kernel caps it at net.core.somaxconn). A short
   // queue drops SYNs under bursts of connections, and each drop costs the client a second.
   int backlog = 511;

@@ -48,7 +48,7 @@ bool has_fold_or_bare_cr(std::string_view raw) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_t port)
+HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_t port, Guard slot)
     : worker(w),
       handle(fd,
              {
@@ -93,7 +93,9 @@ HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_
                      [this](Handle&) {
                        auto pin = shared_from_this();
                        log(LogLevel::kInfo, "client " + peer_host + " stopped reading; closing");
-                       close();
+                       // What it did not read is dropped: lingering to flush it would keep the
+                       // socket and the bytes for a client that is not reading.
+                       close(/*drop_unsent=*/true);
                      },
                  .no_delay = true,
                  .tls = w.shared->options.tls
@@ -101,7 +103,8 @@ HttpConnection::HttpConnection(Worker& w, int fd, std::string host, std::uint16_
                             : FilterFactory(),
              }),
       peer_host(std::move(host)),
-      peer_port(port) {}
+      peer_port(port),
+      slot(std::move(slot)) {}
 
 HttpConnection::~HttpConnection() = default;
 
@@ -383,7 +386,7 @@ void HttpConnection::dispatch() {
     return;
   }
   req.params_ = std::move(m.params);
-  auto failed = [x](std::exception_ptr e) {
+  auto failed = [x](const std::exception_ptr& e) {
     std::string what = "unknown exception";
     try {
       std::rethrow_exception(e);
@@ -495,9 +498,10 @@ void HttpConnection::close_after_flush() {
   process();
 }
 
-void HttpConnection::close() {
+void HttpConnection::close(bool drop_unsent) {
   if (phase == Phase::kClosed) return;
   phase = Phase::kClosed;
+  if (drop_unsent) handle.linger(0);
   deadline = Timer();
   waiting = Wait::kNothing;
   out.clear();

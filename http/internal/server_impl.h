@@ -67,7 +67,7 @@ struct OpenFile;
 void send_open_file(Exchange& x, std::shared_ptr<const OpenFile> file);
 
 struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
-  HttpConnection(Worker& w, int fd, std::string host, std::uint16_t port);
+  HttpConnection(Worker& w, int fd, std::string host, std::uint16_t port, Guard slot);
   ~HttpConnection();
   void start();
 
@@ -100,8 +100,9 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   void fail(int status, std::string_view detail);
   void response_done(Exchange& x);
   void drained();
-  // Closes now; the exchange in progress sees on_close.
-  void close();
+  // Closes now; the exchange in progress sees on_close. Unsent bytes are still flushed after it
+  // unless `drop_unsent` (a client that does not read, a shutdown past its deadline).
+  void close(bool drop_unsent = false);
   // Sends what is queued, then closes, reading and dropping what the client still sends for a
   // moment so that it sees our answer rather than a reset.
   void close_after_flush();
@@ -135,6 +136,8 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
   std::string peer_host;
   std::uint16_t peer_port;
   bool peer_eof = false;
+  // This connection's place under ServerOptions::max_connections, given back when it goes.
+  Guard slot;
   bool close_after = false;  // no further request on this connection
   // The next pipelined request waits until the client read what was answered so far.
   bool waiting_for_client = false;
@@ -144,7 +147,7 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
 struct Worker : std::enable_shared_from_this<Worker> {
   explicit Worker(std::shared_ptr<const ServerShared> s) : shared(std::move(s)) {}
 
-  void accept(int fd, const std::string& host, std::uint16_t port);
+  void accept(int fd, const std::string& host, std::uint16_t port, Guard slot);
   void remove(HttpConnection& c);
   void shutdown(double deadline_seconds, Function<void()> done);
   void close_all() noexcept;

@@ -2,6 +2,7 @@
 // malformed, slow) and checks what comes back.
 #include "http/server.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -205,7 +206,7 @@ TEST(HttpServerTest, AStreamedResponseIsChunkedAndWrittenOnDrain) {
         *more = nullptr;  // breaks the cycle
         return;
       }
-      res.write(std::string(10000, 'a' + *left % 26));
+      res.write(std::string(10000, static_cast<char>('a' + *left % 26)));
       res.on_drain([more] { (*more)(); });
     };
     (*more)();
@@ -407,6 +408,60 @@ TEST(HttpServerTest, AnIdleKeptAliveConnectionIsClosedSilently) {
   ASSERT_TRUE(c.wait_for("hello\n"));
   ASSERT_TRUE(c.wait_closed());
   EXPECT_EQ(count(c.received(), "HTTP/1.1"), 1u);
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (::readdir(d) != nullptr) ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+TEST(HttpServerTest, AClientThatStopsReadingIsClosedAfterTheWriteTimeoutAndItsSocketFreed) {
+  Router r;
+  r.get("/big", [](ServerRequest&, ServerResponse& res) { res.send(std::string(32 << 20, 'x')); });
+  Server server = start(std::move(r), {.write_timeout = 0.2});
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  int rcvbuf = 64 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(server.port());
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_TRUE(run_until([&] { return server.connections() == 1; }));
+  std::size_t fds_with_connection = open_fds();
+  std::string get = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(fd, get.data(), get.size()), static_cast<ssize_t>(get.size()));
+  // The client never reads: the server gives up on it, and its socket goes with the connection
+  // (no lingering to flush megabytes nobody reads).
+  EXPECT_TRUE(run_until([&] { return server.connections() == 0; }));
+  EXPECT_TRUE(run_until([&] { return open_fds() < fds_with_connection; }))
+      << open_fds() << " descriptors open, " << fds_with_connection << " with the connection";
+  ::close(fd);
+}
+
+TEST(HttpServerTest, ClientsBeyondMaxConnectionsWaitUntilAConnectionCloses) {
+  Server server = start(hello_router(), {.max_connections = 2});
+  RawClient a(server.port());
+  RawClient b(server.port());
+  a.send(kGet);
+  b.send(kGet);
+  ASSERT_TRUE(a.wait_for("hello\n"));
+  ASSERT_TRUE(b.wait_for("hello\n"));
+  RawClient c(server.port());
+  c.send(kGet);
+  // A round trip on b, asked after c's request: the loop ran while c waited to be accepted.
+  b.send(kGet);
+  ASSERT_TRUE(b.wait_count("hello\n", 2));
+  EXPECT_EQ(server.connections(), 2u);
+  EXPECT_EQ(c.received(), "");
+  a.reset();
+  ASSERT_TRUE(c.wait_for("hello\n"));
+  EXPECT_EQ(server.connections(), 2u);
 }
 
 TEST(HttpServerTest, AClientThatResetsMidResponseMakesOnCloseRun) {
