@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "core/log_hook.h"
 #include "core/loop.h"
 #include "fork/internal/loop_end.h"
 #include "fork/internal/registry.h"
@@ -69,7 +70,11 @@ struct PoolState : Abandonable {
     };
     o.on_error = [this, id](const Error& e) {
       if (Worker* found = find(id)) found->lost = true;
-      if (options.on_error) options.on_error(e);
+      if (options.on_error) {
+        options.on_error(e);
+      } else if (core_log_enabled(LogLevel::kError, "ae::fork")) {
+        core_log(LogLevel::kError, "ae::fork", "pool worker: " + e.message);
+      }
       // Not inside the Rpc's own callback: the worker is removed afterwards.
       loop->postpone([keep = self, this, id] {
         if (Worker* found = find(id)) remove(found);
@@ -131,7 +136,7 @@ struct PoolState : Abandonable {
       queue.pop_front();
       ++w->load;
       w->rpc->call(
-          std::move(job.args),
+          job.args,
           [this, keep = self, id = w->id, cb = std::move(job.cb)](Result<Json> r) mutable {
             if (Worker* found = find(id)) --found->load;
             cb(std::move(r));

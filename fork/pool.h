@@ -56,6 +56,7 @@ struct PoolOptions {
   // Runs every time a worker sends an event (default: ignored, as in AnyEvent::Fork::Pool).
   Function<void(Json)> on_event;
   // Runs every time a worker is lost (died, broke the protocol); it is replaced as needed.
+  // Without it, the loss is logged at level error in the context "ae::fork".
   Function<void(const Error&)> on_error;
   // Runs once, after the Pool was destroyed, its queue finished and every worker exited.
   Function<void()> on_destroy;

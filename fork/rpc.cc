@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/buffer.h"
+#include "core/log_hook.h"
 #include "core/loop.h"
 #include "fork/internal/loop_end.h"
 #include "fork/internal/registry.h"
@@ -36,7 +37,8 @@ struct RpcState : Abandonable {
   std::shared_ptr<RpcState> self;
   fork::Process process;
   std::unique_ptr<Writer> writer;
-  std::vector<std::string> before_start;  // frames queued before the worker runs
+  // Calls made before the worker runs: (call id, frame), sent by start().
+  std::vector<std::pair<std::uint32_t, std::string>> before_start;
   Io reader;
   Buffer rbuf;
   std::map<std::uint32_t, Call> calls;
@@ -53,7 +55,7 @@ struct RpcState : Abandonable {
     started = true;
     int fd = process.fd();
     writer = std::make_unique<Writer>(*loop, fd);
-    for (auto& f : before_start) writer->push(std::move(f));
+    for (auto& pending : before_start) writer->push(std::move(pending.second));
     before_start.clear();
     reader = loop->io(fd, kRead, [this] { on_readable(); });
     if (!handle_alive) shut_down_writes();
@@ -68,7 +70,7 @@ struct RpcState : Abandonable {
     }
   }
 
-  void call(Json args, Function<void(Result<Json>)> cb, double timeout) {
+  void call(const Json& args, Function<void(Result<Json>)> cb, double timeout) {
     std::string payload;
     try {
       payload = serialiser->freeze(args);
@@ -92,7 +94,7 @@ struct RpcState : Abandonable {
     if (started) {
       writer->push(std::move(f));
     } else {
-      before_start.push_back(std::move(f));
+      before_start.emplace_back(id, std::move(f));
     }
   }
 
@@ -106,9 +108,15 @@ struct RpcState : Abandonable {
     auto keep = self;
     Call c = std::move(it->second);
     calls.erase(it);
-    // The worker may be stuck in this call: it is killed, and its other calls fail with why.
-    kill_reason = "killed after a call timed out";
-    process.kill(SIGKILL);
+    if (!started) {
+      // Never sent (the worker is not running yet): it is taken back, and the worker, which
+      // cannot be stuck in it, is kept.
+      std::erase_if(before_start, [id](const auto& f) { return f.first == id; });
+    } else {
+      // The worker may be stuck in this call: it is killed, and its other calls fail with why.
+      kill_reason = "killed after a call timed out";
+      process.kill(SIGKILL);
+    }
     c.cb(Result<Json>(Error{std::make_error_code(std::errc::timed_out), "the call timed out"}));
   }
 
@@ -185,9 +193,9 @@ struct RpcState : Abandonable {
         }
         if (options.on_event) {
           options.on_event(std::move(data));
-        } else if (options.on_error) {
-          options.on_error(Error{make_error_code(RpcErrc::kProtocol),
-                                 "event received, but no on_event handler"});
+        } else {
+          report(Error{make_error_code(RpcErrc::kProtocol),
+                       "event received, but no on_event handler"});
         }
         break;
       }
@@ -232,7 +240,7 @@ struct RpcState : Abandonable {
     exit_grace = loop->timer(5.0, [this] { lost_with_exit("closed its channel"); });
   }
 
-  void lost_with_exit(std::string how) {
+  void lost_with_exit(const std::string& how) {
     auto keep = self;
     exit_grace.reset();
     process.on_exit(nullptr);
@@ -243,7 +251,7 @@ struct RpcState : Abandonable {
 
   Error lost_error;
 
-  void worker_lost(Error e) {
+  void worker_lost(const Error& e) {
     if (lost) return;
     auto keep = self;
     lost = true;
@@ -252,8 +260,17 @@ struct RpcState : Abandonable {
     auto pending = std::move(calls);
     calls.clear();
     for (auto& [id, c] : pending) c.cb(Result<Json>(e));
-    if (options.on_error) options.on_error(e);
+    report(e);
     finish();
+  }
+
+  // To on_error, or (AnyEvent::Fork::RPC's default, which dies) to the log: never silent.
+  void report(const Error& e) {
+    if (options.on_error) {
+      options.on_error(e);
+    } else if (core_log_enabled(LogLevel::kError, "ae::fork")) {
+      core_log(LogLevel::kError, "ae::fork", "RPC worker: " + e.message);
+    }
   }
 
   void shut_down_writes() {
@@ -324,7 +341,7 @@ Rpc::Rpc(Fork process, std::string function, RpcOptions options) {
   if (!s->serialiser) {
     throw std::logic_error("ae::fork::Rpc: unknown serialiser " + options.serialiser);
   }
-  RpcConfig config{function, options.serialiser, options.init, options.done};
+  RpcConfig config{std::move(function), options.serialiser, options.init, options.done};
   s->options = std::move(options);
   s->self = s;
   s->loop->service<LoopEnd>().add(s);
@@ -348,14 +365,14 @@ Rpc::~Rpc() {
   if (state_) state_->handle_gone();
 }
 
-void Rpc::call(Json args, Function<void(Result<Json>)> cb, double timeout) {
+void Rpc::call(const Json& args, Function<void(Result<Json>)> cb, double timeout) {
   if (!state_) throw std::logic_error("ae::fork::Rpc: empty");
-  state_->call(std::move(args), std::move(cb), timeout);
+  state_->call(args, std::move(cb), timeout);
 }
 
-CondVar<Json> Rpc::call(Json args) {
+CondVar<Json> Rpc::call(const Json& args) {
   CondVar<Json> cv;
-  call(std::move(args), [cv](Result<Json> r) mutable {
+  call(args, [cv](Result<Json> r) mutable {
     if (r) {
       cv.send(std::move(*r));
     } else {

@@ -130,7 +130,8 @@ struct RpcOptions {
   Function<void(Json)> on_event;
   // Runs once when the worker is lost (it died, closed the channel, or broke the protocol) while
   // the Rpc still exists or calls were outstanding; the calls themselves fail with the same
-  // error. Runs from the loop.
+  // error. Runs from the loop. Without it, such errors are logged at level error in the context
+  // "ae::fork" (AnyEvent's default dies).
   Function<void(const Error&)> on_error;
   // Runs once after the Rpc was destroyed and every outstanding call was answered and the
   // worker closed its channel.
@@ -139,7 +140,8 @@ struct RpcOptions {
   Function<void()> on_retire;
   // Per-call timeout in seconds (0: none). A call that times out fails with
   // std::errc::timed_out and the worker is killed (it may be stuck), failing the other
-  // outstanding calls with the reason.
+  // outstanding calls with the reason. A call that times out before the worker runs was never
+  // sent: it fails alone.
   double timeout = 0;
   // The largest frame accepted from the worker; a larger one is a protocol error.
   std::size_t max_frame = std::size_t(1) << 30;
@@ -161,13 +163,11 @@ class Rpc {
   // Calls the worker with `args`. `cb` runs exactly once, from the loop, never inside this call:
   // with the result, or the error. `timeout` (seconds; 0 means RpcOptions::timeout) bounds this
   // call.
-  void call(Json args, Function<void(Result<Json>)> cb, double timeout = 0);
-  void operator()(Json args, Function<void(Result<Json>)> cb) {
-    call(std::move(args), std::move(cb));
-  }
+  void call(const Json& args, Function<void(Result<Json>)> cb, double timeout = 0);
+  void operator()(const Json& args, Function<void(Result<Json>)> cb) { call(args, std::move(cb)); }
   // The same as a CondVar, for recv() or co_await: sends the result or croaks with
   // std::system_error carrying the error.
-  CondVar<Json> call(Json args);
+  CondVar<Json> call(const Json& args);
 
   // Calls sent and not answered yet.
   std::size_t pending() const noexcept;

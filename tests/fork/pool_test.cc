@@ -114,7 +114,7 @@ TEST(PoolTest, ADestroyedPoolFinishesItsQueueThenCallsOnDestroy) {
     };
     Pool pool(Fork(), "pool_test.worker", std::move(o));
     for (int i = 0; i < 100; ++i) {
-      pool.call(Json{{"sleep_ms", 1}}, [&](Result<Json> r) {
+      pool.call(Json{{"sleep_ms", 1}}, [&](const Result<Json>& r) {
         EXPECT_TRUE(r) << r.message();
         ++answered;
       });
@@ -134,7 +134,7 @@ TEST(PoolTest, IdleWorkersStartAtOnceAndSurplusWorkersStop) {
   EXPECT_EQ(pool.workers(), 1u);
   int done = 0;
   for (int i = 0; i < 40; ++i) {
-    pool.call(Json{{"sleep_ms", 20}}, [&](Result<Json> r) {
+    pool.call(Json{{"sleep_ms", 20}}, [&](const Result<Json>& r) {
       EXPECT_TRUE(r);
       ++done;
     });
@@ -171,7 +171,7 @@ TEST(PoolTest, APoolSpansPrototypesFromTwoTemplates) {
   Pool pool(std::move(protos), "pool_test.worker", std::move(o));
   EXPECT_EQ(pool.workers(), 2u);
   int done = 0;
-  for (int i = 0; i < 10; ++i) pool.call(i, [&](Result<Json> r) { done += r ? 1 : 0; });
+  for (int i = 0; i < 10; ++i) pool.call(i, [&](const Result<Json>& r) { done += r ? 1 : 0; });
   EXPECT_TRUE(run_until([&] { return done == 10; }));
 }
 
@@ -190,6 +190,35 @@ TEST(PoolTest, NcpuCountsAtLeastOneCore) {
   ae::fork::CpuCount c = ae::fork::ncpu();
   EXPECT_GE(c.cpus, 1u);
   EXPECT_GE(c.eus, c.cpus);
+}
+
+TEST(PoolTest, ACallTimingOutBeforeItsWorkerRunsDoesNotStallThePool) {
+  PoolOptions o;
+  o.max = 1;
+  o.load = 1;
+  Pool pool(Fork(), "pool_test.worker", std::move(o));
+  // The first call starts the worker and is sent to it at once, timing out before it runs.
+  Result<Json> hung = call_sync(pool, "hang", 1e-9);
+  EXPECT_EQ(hung.code(), std::errc::timed_out);
+  Result<Json> after = call_sync(pool, 21);
+  ASSERT_TRUE(after) << after.message();
+  EXPECT_EQ(*after, 42);
+}
+
+TEST(PoolTest, ACallGoesToTheLeastLoadedWorker) {
+  PoolOptions o;
+  o.max = 2;
+  o.idle = 2;
+  o.load = 3;
+  Pool pool(Fork(), "pool_test.worker", std::move(o));
+  std::vector<Json> pids;
+  // The first worker is busy with the slow call when the quick one is placed.
+  pool.call(Json{{"sleep_ms", 300}}, [&](Result<Json> r) { pids.push_back(r ? *r : Json()); });
+  pool.call(Json{{"sleep_ms", 1}}, [&](const Result<Json>& r) { pids.push_back(r ? *r : Json()); });
+  ASSERT_TRUE(run_until([&] { return pids.size() == 2; }));
+  EXPECT_TRUE(pids[0].is_number());
+  EXPECT_TRUE(pids[1].is_number());
+  EXPECT_NE(pids[0], pids[1]);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/log_hook.h"
 #include "core/loop.h"
 #include "core/task.h"
 #include "fork/fork.h"
@@ -54,7 +55,8 @@ Json string_worker(Json args) {
 AE_FORK_FUNCTION("rpc_test.strings", string_worker);
 
 // Writes bytes that are not a frame onto its channel: the only socket a worker has open.
-Json garbage_worker(Json) {
+// The registered signature takes its argument by value.
+Json garbage_worker(Json) {  // NOLINT(performance-unnecessary-value-param)
   static const char junk[] = "Zjunk that is not a frame of the protocol";
   for (int fd = 3; fd < 1024; ++fd) {
     struct stat st;
@@ -69,7 +71,8 @@ Json garbage_worker(Json) {
 AE_FORK_FUNCTION("rpc_test.garbage", garbage_worker);
 
 // An async worker: answers after a delay given in ms, so later calls can overtake earlier ones.
-void async_worker(Json req, Reply reply) {
+// The registered signature takes its argument by value.
+void async_worker(Json req, Reply reply) {  // NOLINT(performance-unnecessary-value-param)
   if (req.value("op", "") == "throw") throw std::runtime_error("async thrown");
   if (req.value("op", "") == "drop") return;
   auto t = std::make_shared<ae::Timer>();
@@ -83,10 +86,25 @@ void async_worker(Json req, Reply reply) {
 }
 AE_FORK_FUNCTION("rpc_test.async", async_worker);
 
-Result<Json> call_sync(Rpc& rpc, Json args, double timeout = 0) {
+// An async worker's done function: its last word is an event, after the parent closed.
+void async_done() { ae::fork::event("done ran"); }
+AE_FORK_FUNCTION("rpc_test.done", async_done);
+
+// A serialiser of the test's own: JSON behind a tag that thaw insists on, so a payload it did
+// not freeze is refused.
+std::string tagged_freeze(const Json& v) { return "tagged:" + v.dump(); }
+Json tagged_thaw(std::string_view s) {
+  if (!s.starts_with("tagged:")) throw std::invalid_argument("untagged payload");
+  s.remove_prefix(7);
+  return Json::parse(s);
+}
+[[maybe_unused]] const bool kTaggedRegistered =
+    (ae::fork::register_serialiser({"tagged", tagged_freeze, tagged_thaw}), true);
+
+Result<Json> call_sync(Rpc& rpc, const Json& args, double timeout = 0) {
   std::optional<Result<Json>> out;
   rpc.call(
-      std::move(args), [&](Result<Json> r) { out = std::move(r); }, timeout);
+      args, [&](Result<Json> r) { out = std::move(r); }, timeout);
   EXPECT_TRUE(run_until([&] { return out.has_value(); }));
   return out.value_or(Result<Json>(ae::Error{}));
 }
@@ -211,7 +229,7 @@ TEST(RpcTest, HundredMegabytePayloadsTravelBothWays) {
   ASSERT_TRUE(big) << big.message();
   EXPECT_EQ(big->at(0).get_ref<const std::string&>().size(), size);
   Json request = Json::array({"echo", std::string(size, 'e'), "tail"});
-  Result<Json> back = call_sync(rpc, std::move(request));
+  Result<Json> back = call_sync(rpc, request);
   ASSERT_TRUE(back) << back.message();
   ASSERT_EQ(back->size(), 2u);
   EXPECT_EQ(back->at(0).get_ref<const std::string&>().size(), size);
@@ -245,7 +263,7 @@ TEST(RpcTest, AsyncWorkerAnswersConcurrentCallsAndKeepsEventOrder) {
 
 TEST(RpcTest, AsyncWorkerExceptionsAndDroppedRepliesBecomeErrors) {
   RpcOptions o;
-  o.on_event = [](Json) {};
+  o.on_event = [](const Json&) {};
   Rpc rpc(Fork(), "rpc_test.async", std::move(o));
   Result<Json> thrown = call_sync(rpc, Json{{"op", "throw"}});
   EXPECT_EQ(thrown.code(), RpcErrc::kWorkerException);
@@ -260,7 +278,7 @@ TEST(RpcTest, OnDestroyRunsAfterTheLastResult) {
   std::vector<int> answers;
   {
     RpcOptions o;
-    o.on_event = [](Json) {};
+    o.on_event = [](const Json&) {};
     o.on_destroy = [&] {
       EXPECT_EQ(answers.size(), 3u);
       destroyed = true;
@@ -285,7 +303,7 @@ ae::Task<int> add_in_worker(Rpc& rpc) {
 ae::Task<int> throw_in_worker(Rpc& rpc) {
   Json request = echo_request(0);
   request["op"] = "throw";
-  co_await rpc.call(std::move(request));
+  co_await rpc.call(request);
   co_return 0;
 }
 
@@ -293,6 +311,92 @@ TEST(RpcTest, CoroutinesAwaitCalls) {
   Rpc rpc(Fork(), "rpc_test.sync");
   EXPECT_EQ(add_in_worker(rpc).recv(), 42);
   EXPECT_THROW(throw_in_worker(rpc).recv(), std::system_error);
+}
+
+TEST(RpcTest, ARegisteredSerialiserIsUsedByBothEnds) {
+  RpcOptions o;
+  o.serialiser = "tagged";
+  Rpc rpc(Fork(), "rpc_test.sync", std::move(o));
+  Result<Json> r = call_sync(rpc, Json{{"op", "args"}, {"n", 1}});
+  ASSERT_TRUE(r) << r.message();
+  EXPECT_EQ(*r, (Json{{"op", "args"}, {"n", 1}}));
+  RpcOptions unknown;
+  unknown.serialiser = "no such serialiser";
+  EXPECT_THROW(Rpc(Fork(), "rpc_test.sync", std::move(unknown)), std::logic_error);
+}
+
+TEST(RpcTest, AnEventWithoutOnEventIsReportedThroughOnError) {
+  std::vector<ae::Error> errors;
+  RpcOptions o;
+  o.on_error = [&](const ae::Error& e) { errors.push_back(e); };
+  Rpc rpc(Fork(), "rpc_test.sync", std::move(o));
+  Result<Json> r = call_sync(rpc, Json{{"op", "events"}, {"n", 2}});
+  ASSERT_TRUE(r) << r.message();
+  EXPECT_EQ(*r, "after events");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].message, "event received, but no on_event handler");
+  EXPECT_TRUE(rpc.alive());
+}
+
+TEST(RpcTest, DoneRunsInTheAsyncWorkerAfterTheParentClosed) {
+  std::vector<Json> events;
+  bool destroyed = false;
+  int answer = 0;
+  {
+    RpcOptions o;
+    o.done = "rpc_test.done";
+    o.on_event = [&](Json e) { events.push_back(std::move(e)); };
+    o.on_destroy = [&] { destroyed = true; };
+    Rpc rpc(Fork(), "rpc_test.async", std::move(o));
+    rpc.call(Json{{"tag", 9}, {"delay_ms", 50}},
+             [&](Result<Json> r) { answer = r ? r->get<int>() : -1; });
+  }
+  ASSERT_TRUE(run_until([&] { return destroyed; }));
+  EXPECT_EQ(answer, 9);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "done ran");  // after the call's own events, before on_destroy
+}
+
+// Log messages at level error or worse, captured while a test runs.
+std::vector<std::string>* g_logged = nullptr;
+bool capture_enabled(ae::LogLevel level, std::string_view) { return level <= ae::LogLevel::kError; }
+void capture_write(ae::LogLevel, std::string_view context, std::string_view message) {
+  if (g_logged) g_logged->push_back(std::string(context) + ": " + std::string(message));
+}
+
+TEST(RpcTest, ALostWorkerWithoutOnErrorIsLogged) {
+  static const ae::LogSink capture{capture_enabled, capture_write};
+  const ae::LogSink* before = &ae::log_sink();
+  std::vector<std::string> logged;
+  g_logged = &logged;
+  ae::set_log_sink(&capture);
+  {
+    Rpc rpc(Fork(), "rpc_test.sync");
+    EXPECT_EQ(call_sync(rpc, Json{{"op", "kill"}}).code(), RpcErrc::kWorkerDied);
+  }
+  ae::set_log_sink(before);
+  g_logged = nullptr;
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0], "ae::fork: RPC worker: worker killed by signal 9 (SIGKILL)");
+}
+
+TEST(RpcTest, ACallThatTimesOutBeforeTheWorkerRunsIsNeverSent) {
+  std::optional<ae::Error> on_error;
+  RpcOptions o;
+  o.on_error = [&](const ae::Error& e) { on_error = e; };
+  Rpc rpc(Fork(), "rpc_test.sync", std::move(o));
+  // Due at the loop's first iteration, before the worker is attached: the hanging call is
+  // taken back unsent, so the worker is not stuck in it and answers the next call.
+  std::optional<Result<Json>> hung;
+  rpc.call(
+      Json{{"op", "hang"}}, [&](Result<Json> r) { hung = std::move(r); }, 1e-9);
+  Result<Json> next = call_sync(rpc, Json{{"op", "echo"}, {"value", 4}});
+  ASSERT_TRUE(hung.has_value());
+  EXPECT_EQ(hung->code(), std::errc::timed_out);
+  ASSERT_TRUE(next) << next.message();
+  EXPECT_EQ(*next, 4);
+  EXPECT_TRUE(rpc.alive());
+  EXPECT_FALSE(on_error.has_value());
 }
 
 }  // namespace
