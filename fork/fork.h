@@ -26,8 +26,9 @@
 // included; its first watcher makes a fresh loop. A child forked straight from the program
 // (fork_call's function, run_cmd's on_prepare) is a copy of a process that may have threads and
 // a running loop: it may use memory it inherited, malloc, plain system calls and blocking I/O,
-// but no ae watcher, loop or CondVar of the parent's (none of the parent's callbacks ever runs
-// there), and no lock another thread may have held at the fork.
+// and ae through a fresh loop that is made current there (new watchers and CondVars work; none
+// of the parent's callbacks ever runs there), but no watcher, loop or CondVar of the parent's,
+// and no lock another thread may have held at the fork.
 //
 // Thread safety: Fork, Process and Template objects belong to the loop thread that made them.
 // The early template is shared by every thread (requests to it are serialised).

@@ -34,6 +34,19 @@ namespace {
 
 std::atomic<std::size_t> g_max_forks{0};
 
+// In a child forked straight from this process (fork_call's function, run_cmd's on_prepare),
+// the parent's loop is still the thread's current one, with the parent's watchers in it. A
+// fresh loop is made current instead, so ae used there (a timer, a CondVar's recv) runs only
+// what the child made: none of the parent's callbacks ever runs in the child.
+class FreshLoop {
+ public:
+  FreshLoop() : scope_(loop_) {}
+
+ private:
+  Loop loop_;
+  Loop::Scope scope_;
+};
+
 struct ForkCallJob {
   Function<Json()> fn;
   Function<void(Result<Json>)> cb;
@@ -60,6 +73,7 @@ thread_local ForkCallQueue t_fork_calls;
   fork_internal::reset_child_signals();
   std::string out;
   try {
+    FreshLoop fresh;
     out = Json::array({nullptr, fn()}).dump();
   } catch (const std::exception& e) {
     out = Json::array({std::string(e.what())}).dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -142,7 +156,8 @@ void start_next_fork_call() {
     // The run owns itself through its child watcher until both ends are done.
     run->exit = loop.child(pid, [run](pid_t, int status) {
       run->status = status;
-      auto keep = run;
+      // A copy: finishing destroys this lambda, and with it the `run` it holds.
+      auto keep = run;  // NOLINT(performance-unnecessary-copy-initialization)
       finish_fork_call(keep);
     });
   }
@@ -292,12 +307,14 @@ struct CmdRun {
   if (options.close_all) fork_internal::close_fds_except(keep);
   if (options.on_prepare) {
     try {
+      FreshLoop fresh;
       options.on_prepare();
     } catch (...) {
       ::_exit(123);
     }
   }
   std::vector<char*> cargv;
+  cargv.reserve(argv.size() + 1);
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   ::execvp(cargv[0], cargv.data());
@@ -306,7 +323,7 @@ struct CmdRun {
 
 }  // namespace
 
-CondVar<int> run_cmd(std::vector<std::string> argv, RunCmdOptions options) {
+CondVar<int> run_cmd(const std::vector<std::string>& argv, RunCmdOptions options) {
   if (argv.empty()) throw std::invalid_argument("ae::fork::run_cmd: empty argv");
   Loop& loop = Loop::current();
   auto run = std::make_shared<CmdRun>();

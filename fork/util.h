@@ -14,7 +14,9 @@
 //
 // What the children may do: fork_call's function and run_cmd's on_prepare run in a plain copy
 // of this process, which may have other threads and a running loop (see fork/fork.h): memory,
-// malloc and system calls are fine; ae's loop, watchers and CondVars are not.
+// malloc and system calls are fine, and so is ae: a fresh loop is the current one there, so new
+// watchers and CondVars work and none of the parent's callbacks runs. Watchers, CondVars and
+// loops of the parent's must not be used.
 #pragma once
 
 #include <sys/types.h>
@@ -106,7 +108,7 @@ struct RunCmdOptions {
 // opened, 124 dup failed, 123 dup2 failed or on_prepare threw, 126 exec failed.
 // Errors: std::system_error when fork or a pipe fails; std::invalid_argument for empty argv or
 // a negative fd.
-CondVar<int> run_cmd(std::vector<std::string> argv, RunCmdOptions options = {});
+CondVar<int> run_cmd(const std::vector<std::string>& argv, RunCmdOptions options = {});
 // The argv that runs `command` with /bin/sh -c (AnyEvent's run_cmd with a string):
 // run_cmd(shell("make && make test")).
 inline std::vector<std::string> shell(std::string command) {

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/loop.h"
 #include "tests/fork/fork_test_util.h"
 
 namespace {
@@ -78,6 +79,14 @@ TEST(RunCmdTest, RedirectsAnyFdNumber) {
   o.redirect(3, Redirect::to_string(&three));
   EXPECT_EQ(exit_code(run_cmd(shell("echo on three >&3"), std::move(o)).recv()), 0);
   EXPECT_EQ(three, "on three\n");
+}
+
+TEST(RunCmdTest, FeedsAnyFdNumber) {
+  std::string out;
+  RunCmdOptions o;
+  o.redirect(4, Redirect::from_string("on four\n")).redirect(1, Redirect::to_string(&out));
+  EXPECT_EQ(exit_code(run_cmd(shell("cat <&4"), std::move(o)).recv()), 0);
+  EXPECT_EQ(out, "on four\n");
 }
 
 TEST(RunCmdTest, FeedsStdinFromACallbackUntilItReturnsNothing) {
@@ -235,6 +244,43 @@ TEST(ForkCallTest, MaxForksDefaultsToTen) {
   // AE_MAX_FORKS is unset in the test environment.
   EXPECT_EQ(std::getenv("AE_MAX_FORKS") ? 0u : ae::fork::max_forks(),
             std::getenv("AE_MAX_FORKS") ? 0u : 10u);
+}
+
+// In the child, a timer of the parent's that was pending at the fork must never run: this one
+// would end the child with status 99.
+ae::Timer parent_only_timer() {
+  pid_t parent = ::getpid();
+  return ae::timer(0, [parent] {
+    if (::getpid() != parent) ::_exit(99);
+  });
+}
+
+// What a child does with ae: waits for a timer of its own on whatever loop is current.
+int wait_for_own_timer() {
+  ae::CondVar<int> cv;
+  ae::Timer t = ae::timer(0.01, [cv]() mutable { cv.send(5); });
+  return cv.recv();
+}
+
+TEST(ForkCallTest, TheChildUsesAFreshLoopNeverTheParentsWatchers) {
+  ae::Timer parent_timer = parent_only_timer();
+  std::optional<Result<Json>> got;
+  fork_call([] { return Json(wait_for_own_timer()); }, [&](Result<Json> r) { got = std::move(r); });
+  ASSERT_TRUE(run_until([&] { return got.has_value(); }));
+  ASSERT_TRUE(*got) << got->message();
+  EXPECT_EQ(**got, 5);
+}
+
+TEST(RunCmdTest, OnPrepareUsesAFreshLoopNeverTheParentsWatchers) {
+  ae::Timer parent_timer = parent_only_timer();
+  std::string out;
+  RunCmdOptions o;
+  o.on_prepare = [] {
+    if (wait_for_own_timer() != 5) ::_exit(98);
+  };
+  o.redirect(1, Redirect::to_string(&out));
+  EXPECT_EQ(exit_code(run_cmd({"echo", "prepared"}, std::move(o)).recv()), 0);
+  EXPECT_EQ(out, "prepared\n");
 }
 
 }  // namespace
