@@ -146,6 +146,31 @@ void forget_watched() noexcept {
   ::_exit(status);
 }
 
+// A remote worker's supervisor: waits for the worker and returns its wait status. A worker
+// whose connection is gone (the parent dropped, or killed its ssh client after a timeout) may
+// be stuck and would never notice: it is killed, rather than left on the remote host for good.
+int supervise(pid_t worker, int channel, int chld_fd) noexcept {
+  int status = 0;
+  for (;;) {
+    pid_t r = ::waitpid(worker, &status, WNOHANG);
+    if (r == worker || (r < 0 && errno != EINTR)) return status;
+    // POLLERR on a pipe's write end, POLLHUP on a socket: the reading side is gone.
+    pollfd p[2] = {{chld_fd, POLLIN, 0}, {channel, 0, 0}};
+    int n = ::poll(p, 2, chld_fd >= 0 ? -1 : 100);
+    if (n < 0 && errno != EINTR) return status;
+    if (p[0].revents) {
+      signalfd_siginfo info;
+      while (::read(chld_fd, &info, sizeof info) > 0) {
+      }
+    }
+    if (p[1].revents & (POLLERR | POLLHUP)) {
+      ::kill(worker, SIGKILL);
+      ::close(channel);
+      channel = -1;  // poll ignores it from now on
+    }
+  }
+}
+
 // The command loop shared by both kinds of server. Returns only in the stdio server's
 // supervisor after the worker ended (never: it exits).
 [[noreturn]] void serve_loop(int in, int out, bool remote) {
@@ -212,18 +237,24 @@ void forget_watched() noexcept {
           forget_watched();
           run_function(payload, fork::Channel{in, out}, std::move(args));
         }
+        // SIGCHLD is blocked before the fork (the worker unblocks it) and read from a signalfd.
+        block_sigchld(true);
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        int chld_fd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
         pid_t pid = ::fork();
         if (pid < 0) fail("fork failed");
         if (pid == 0) run_function(payload, fork::Channel{in, out}, std::move(args));
-        // The supervisor keeps no end of the channel, so the parent sees EOF when the worker
-        // ends; then it reports how the worker ended.
+        // The supervisor keeps only a watch on the channel's write side (ssh's end of it closes
+        // when the connection is gone); the worker's exit still ends the channel, because the
+        // supervisor exits right after it. Then it reports how the worker ended.
+        int channel = ::fcntl(out, F_DUPFD_CLOEXEC, 3);
         int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
         ::dup2(null_fd, 0);
         ::dup2(null_fd, 1);
         for (int fd : args.fds) ::close(fd);
-        int status = 0;
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        int status = supervise(pid, channel, chld_fd);
         char line[64];
         int n = std::snprintf(line, sizeof line, "\n%s%d\n", kExitMarker, status);
         write_all(2, std::string_view(line, static_cast<std::size_t>(n)));

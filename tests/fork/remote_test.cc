@@ -37,12 +37,13 @@ AE_FORK_FUNCTION("remote_test.worker", remote_worker);
 std::string g_greeting;
 void remote_init(ae::fork::Args& args) { g_greeting = args.strings.empty() ? "" : args.strings[0]; }
 AE_FORK_FUNCTION("remote_test.init", remote_init);
-Json greeting_worker(Json) { return g_greeting; }
+// The registered signature takes its argument by value.
+Json greeting_worker(Json) { return g_greeting; }  // NOLINT(performance-unnecessary-value-param)
 AE_FORK_FUNCTION("remote_test.greeting", greeting_worker);
 
-Result<Json> call_sync(Rpc& rpc, Json args) {
+Result<Json> call_sync(Rpc& rpc, const Json& args) {
   std::optional<Result<Json>> out;
-  rpc.call(std::move(args), [&](Result<Json> r) { out = std::move(r); });
+  rpc.call(args, [&](Result<Json> r) { out = std::move(r); });
   EXPECT_TRUE(run_until([&] { return out.has_value(); }));
   return out.value_or(Result<Json>(ae::Error{}));
 }
@@ -109,6 +110,23 @@ TEST(RemoteTest, APoolSpansLocalAndRemoteWorkers) {
   }
   ASSERT_TRUE(run_until([&] { return done == 20; }));
   EXPECT_EQ(pool.started(), 2u);
+}
+
+TEST(RemoteTest, AHungRemoteWorkerIsKilledWhenItsConnectionIsGone) {
+  Sshd sshd;
+  Rpc rpc(Fork(remote(sshd)), "remote_test.worker");
+  Result<Json> host = call_sync(rpc, "host");
+  ASSERT_TRUE(host) << host.message();
+  const pid_t worker = (*host)["pid"].get<pid_t>();
+  // The timeout kills the local ssh client; the worker on the remote side hangs in pause().
+  std::optional<Result<Json>> hung;
+  rpc.call(
+      "hang", [&](Result<Json> r) { hung = std::move(r); }, 0.3);
+  ASSERT_TRUE(run_until([&] { return hung.has_value(); }));
+  EXPECT_EQ(hung->code(), std::errc::timed_out);
+  bool gone = run_until([&] { return ::kill(worker, 0) != 0; });
+  if (!gone) ::kill(worker, SIGKILL);  // not left running on this machine whatever happens
+  EXPECT_TRUE(gone) << "remote worker " << worker << " still runs";
 }
 
 }  // namespace
