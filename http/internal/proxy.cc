@@ -1,6 +1,10 @@
 #include "http/internal/proxy.h"
 
+#include <arpa/inet.h>
+
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 #include "http/error.h"
 #include "http/headers.h"
@@ -38,6 +42,44 @@ std::string base64(std::string_view in) {
   return out;
 }
 
+// An IP address in binary, for comparing the forms one address can be written in.
+struct Address {
+  int family = 0;  // AF_INET or AF_INET6; 0 when the text is not an address
+  unsigned char bytes[16] = {};
+  std::size_t size() const noexcept { return family == AF_INET ? 4 : 16; }
+};
+
+Address address_of(std::string_view text) {
+  Address a;
+  std::string s(text);
+  if (::inet_pton(AF_INET, s.c_str(), a.bytes) == 1) {
+    a.family = AF_INET;
+  } else if (::inet_pton(AF_INET6, s.c_str(), a.bytes) == 1) {
+    a.family = AF_INET6;
+  }
+  return a;
+}
+
+// `entry` is an address ("127.0.0.1", "::1") or a network ("10.0.0.0/8", "fd00::/8", as curl
+// takes them) that holds the address `host`.
+bool address_matches(std::string_view entry, const Address& host) {
+  std::size_t slash = entry.find('/');
+  Address net = address_of(entry.substr(0, slash));
+  if (net.family == 0 || net.family != host.family) return false;
+  std::size_t bits = net.size() * 8;
+  if (slash != std::string_view::npos) {
+    std::string_view len = entry.substr(slash + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), value);
+    if (ec != std::errc() || end != len.data() + len.size() || value > bits) return false;
+    bits = value;
+  }
+  if (std::memcmp(net.bytes, host.bytes, bits / 8) != 0) return false;
+  if (bits % 8 == 0) return true;
+  const auto mask = static_cast<unsigned char>(0xff << (8 - bits % 8));
+  return (net.bytes[bits / 8] & mask) == (host.bytes[bits / 8] & mask);
+}
+
 }  // namespace
 
 std::string basic_authorization(std::string_view user, std::string_view password) {
@@ -66,6 +108,7 @@ Result<Proxy> parse_proxy(std::string_view text) {
 }
 
 bool no_proxy_matches(std::string_view no_proxy, const Url& url) {
+  const Address host_address = address_of(url.host);
   std::size_t i = 0;
   while (i < no_proxy.size()) {
     while (i < no_proxy.size() && (no_proxy[i] == ',' || no_proxy[i] == ' ')) ++i;
@@ -80,6 +123,10 @@ bool no_proxy_matches(std::string_view no_proxy, const Url& url) {
     }
     std::string_view host = url.host;
     if (http::iequals(host, entry)) return true;
+    if (host_address.family != 0) {
+      if (address_matches(entry, host_address)) return true;
+      continue;  // an address is not inside a domain
+    }
     if (!url.ipv6 && host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
         http::iequals(host.substr(host.size() - entry.size()), entry)) {
       return true;

@@ -28,7 +28,8 @@ struct Proxy {
 Result<Proxy> parse_proxy(std::string_view text);
 
 // True when `no_proxy` (comma- or space-separated host names, domains with or without a leading
-// dot, IP addresses, or "*") says to reach `url` directly.
+// dot, IP addresses, networks such as "10.0.0.0/8" or "fd00::/8" for a URL whose host is an
+// address, or "*") says to reach `url` directly.
 bool no_proxy_matches(std::string_view no_proxy, const Url& url);
 
 // The proxy for `url`: `setting` when given ("" for none), else the environment (http_proxy for

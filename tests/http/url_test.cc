@@ -100,6 +100,26 @@ TEST(ProxyTest, NoProxyMatchesHostsDomainsAndStar) {
   EXPECT_TRUE(no_proxy_matches("::1", v6));
 }
 
+TEST(ProxyTest, NoProxyMatchesAddressesInNetworksAsCurlDoes) {
+  Url v4 = parse_url("http://10.1.2.3:8080/").value();
+  EXPECT_TRUE(no_proxy_matches("localhost,10.0.0.0/8", v4));
+  EXPECT_TRUE(no_proxy_matches("10.1.2.0/23", v4));
+  EXPECT_TRUE(no_proxy_matches("10.1.2.3/32", v4));
+  EXPECT_TRUE(no_proxy_matches("0.0.0.0/0", v4));
+  EXPECT_FALSE(no_proxy_matches("10.1.4.0/23", v4));
+  EXPECT_FALSE(no_proxy_matches("11.0.0.0/8", v4));
+  EXPECT_FALSE(no_proxy_matches("10.0.0.0/33", v4));  // no such prefix length
+  EXPECT_FALSE(no_proxy_matches("10.0.0.0/x", v4));
+  EXPECT_FALSE(no_proxy_matches("2.3", v4));   // an address is not a domain
+  EXPECT_FALSE(no_proxy_matches("::/0", v4));  // another family
+  Url v6 = parse_url("http://[fd00::1:2]/").value();
+  EXPECT_TRUE(no_proxy_matches("fd00::/8", v6));
+  EXPECT_TRUE(no_proxy_matches("[fd00:0:0:0:0:0:1:2]", v6));  // another spelling of the address
+  EXPECT_FALSE(no_proxy_matches("fe80::/10", v6));
+  Url name = parse_url("http://intranet.example/").value();
+  EXPECT_FALSE(no_proxy_matches("10.0.0.0/8", name));
+}
+
 TEST(ProxyTest, TheEnvironmentChoosesTheProxyUnlessNoProxySaysOtherwise) {
   ::setenv("http_proxy", "http://127.0.0.1:3128", 1);
   ::setenv("https_proxy", "127.0.0.2:3129", 1);
