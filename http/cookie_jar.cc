@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "http/date.h"
+#include "http/internal/public_suffix.h"
 #include "http/internal/url.h"
 
 namespace ae::http {
@@ -139,11 +140,11 @@ bool CookieJar::set_cookie(std::string_view url_text, std::string_view header, d
       cookie.host_only = true;
     } else {
       if (!domain_match(url->host, domain_attribute)) return false;
-      // Without a public suffix list, at least no cookie for a whole top-level domain.
-      if (domain_attribute.find('.') == std::string::npos && domain_attribute != url->host) {
-        return false;
-      }
-      cookie.host_only = false;
+      // §5.3 step 5: no cookie for a whole registry ("co.uk", "github.io"); a host that is
+      // itself such a name keeps a host-only one.
+      const bool registry = http_internal::is_public_suffix(domain_attribute);
+      if (registry && domain_attribute != url->host) return false;
+      cookie.host_only = registry;
     }
     cookie.domain = domain_attribute;
   } else {

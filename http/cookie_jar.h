@@ -5,12 +5,12 @@
 // every request (each redirect hop too) and stores the Set-Cookie fields of every response.
 //
 // Unlike AnyEvent::HTTP's jar, a server may only set cookies for its own host or a domain that
-// its host is inside (and never for a top-level domain such as "com", nor with a Domain attribute
-// when the host is an IP address); Path defaults to the directory of the request's path; the
-// path match stops at a '/' boundary; a Secure cookie is neither set over plain http nor sent
-// there; Max-Age wins over Expires. Values are stored and sent as the server gave them (quotes
-// included). As in AnyEvent, Expires is read relative to the response's Date, so a server whose
-// clock is off still gets the lifetime it meant.
+// its host is inside (never for a public suffix such as "com", "co.uk" or "github.io", from the
+// Public Suffix List through libpsl, nor with a Domain attribute when the host is an IP address);
+// Path defaults to the directory of the request's path; the path match stops at a '/' boundary; a
+// Secure cookie is neither set over plain http nor sent there; Max-Age wins over Expires. Values
+// are stored and sent as the server gave them (quotes included). As in AnyEvent, Expires is read
+// relative to the response's Date, so a server whose clock is off still gets the lifetime it meant.
 //
 // Example:
 //   ae::http::CookieJar jar;

@@ -12,8 +12,9 @@ PKGS=(
   # installing it removes libboost1.74-dev, which conflicts with it.
   libboost1.81-dev libssl-dev libc-ares-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # //http: Boost.URL for URLs (Beast's parsers come with libboost1.81-dev), zlib for gzip/deflate.
-  libboost-url1.81-dev zlib1g-dev
+  # //http: Boost.URL for URLs (Beast's parsers come with libboost1.81-dev), zlib for gzip/deflate,
+  # libpsl for the cookie jar's public suffixes.
+  libboost-url1.81-dev zlib1g-dev libpsl-dev
   # RE2: linear-time regular expressions for patterns run over data a peer sends (//handle).
   libre2-dev
   # tests/header_examples extracts each public header's example with a Python script.

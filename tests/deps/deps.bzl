@@ -20,6 +20,7 @@ ALLOWED = {
             "beast",
             "boost_url",
             "cares",
+            "libpsl",
             "nlohmann_json",
             "openssl",
             "zlib",

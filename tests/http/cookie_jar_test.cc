@@ -36,6 +36,20 @@ TEST(CookieJarTest, AServerCannotSetCookiesForOtherDomains) {
   EXPECT_EQ(jar.cookies().size(), 1u);
 }
 
+TEST(CookieJarTest, NoCookieForAPublicSuffixButSuchAHostKeepsItsOwn) {
+  CookieJar jar;
+  EXPECT_FALSE(jar.set_cookie("http://shop.example.co.uk/", "x=1; Domain=co.uk", kNow));
+  EXPECT_FALSE(jar.set_cookie("http://me.github.io/", "x=1; Domain=github.io", kNow));
+  EXPECT_FALSE(jar.set_cookie("http://www.example.org/", "x=1; Domain=org", kNow));
+  EXPECT_TRUE(jar.set_cookie("http://shop.example.co.uk/", "y=1; Domain=example.co.uk", kNow));
+  // A host that is a public suffix itself may set one, for itself only (RFC 6265 §5.3 step 5).
+  EXPECT_TRUE(jar.set_cookie("http://co.uk/", "h=1; Domain=co.uk", kNow));
+  EXPECT_EQ(jar.cookie_header("http://co.uk/", kNow), "h=1");
+  EXPECT_EQ(jar.cookie_header("http://other.co.uk/", kNow), "");
+  EXPECT_EQ(jar.cookie_header("http://www.shop.example.co.uk/", kNow), "y=1");
+  EXPECT_EQ(jar.cookies().size(), 2u);
+}
+
 TEST(CookieJarTest, PathsDefaultToTheDirectoryAndMatchAtSlashes) {
   CookieJar jar;
   jar.set_cookie("http://h/docs/page.html", "a=1", kNow);
