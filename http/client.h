@@ -65,6 +65,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "core/connector.h"
 #include "core/function.h"
 #include "core/task.h"
 #include "core/watchers.h"
@@ -124,6 +125,16 @@ class BodyWriter;
 // A streaming request body (see BodyWriter).
 using BodyProducer = Function<void(BodyWriter writer)>;
 
+// Settings of the Handle of each connection the client makes (AnyEvent's handle_params).
+struct ConnectionSettings {
+  // Each read asks for read_size bytes, doubling up to max_read_size while reads fill it: this
+  // bounds the pieces on_body gets (before decoding) and the memory one read takes.
+  std::size_t read_size = 2048;
+  std::size_t max_read_size = 131072;
+  bool no_delay = true;    // TCP_NODELAY
+  bool keepalive = false;  // SO_KEEPALIVE
+};
+
 // The options of http_request, in this order for designated initializers. Every member has a
 // default.
 struct Options {
@@ -151,7 +162,8 @@ struct Options {
   // Redirects to follow (AnyEvent's recurse; $MAX_RECURSE is 10). 0: a 3xx comes back as it is.
   // 301, 302 and 303 turn the request into a GET without a body (HEAD stays HEAD); 307 and 308
   // keep the method and body. A relative Location is resolved by RFC 3986. Authorization and
-  // Cookie fields given in `headers` are dropped when a redirect leaves the original host.
+  // Cookie fields given in `headers` are dropped once a redirect leaves the original origin
+  // (another scheme, host or port).
   int recurse = 10;
 
   // Timeouts in seconds; 0 turns one off. `timeout` is AnyEvent's: the default of every phase
@@ -182,6 +194,10 @@ struct Options {
   // verification off is an explicit context with verify = false and verify_peername = "none".
   std::optional<tls::Context> tls{};
 
+  // Makes the TCP connections (to the proxy when there is one) instead of ae::tcp_connect:
+  // AnyEvent's tcp_connect option, for SOCKS and the like. It must outlive the request. Its
+  // connections are pooled apart from the default connector's.
+  Connector* connector = nullptr;
   // Runs on each new socket before connect(2); returns the attempt's timeout (AnyEvent's
   // on_prepare). Default: the connect timeout.
   Function<Seconds(int fd)> on_prepare{};
@@ -208,6 +224,8 @@ struct Options {
   std::size_t max_header_size = 64 * 1024;
   // Part of the pool's key, to keep connections apart (AnyEvent's sessionid).
   std::string session_id{};
+  // For new connections; a pooled connection keeps the settings it was made with.
+  ConnectionSettings connection{};
 };
 
 // Writes a streamed request body (Options::body_producer). Copies refer to the same body; after

@@ -124,6 +124,7 @@ void Exchange::begin_hop() {
                        url_.port,
                        proxy_ ? proxy_->text : std::string(),
                        url_.https() ? static_cast<const void*>(tls_ctx_.state().get()) : nullptr,
+                       opt_.connector,
                        opt_.session_id};
   phase_ = Phase::kWaitSlot;
   Pool& pool = pool_for(Loop::current());
@@ -160,21 +161,22 @@ void Exchange::connect() {
     if (opt_.on_prepare) return opt_.on_prepare(fd);
     return Seconds(limit);
   };
-  connecting_ = tcp_connect(
-      host, std::to_string(port),
-      [this, where](std::error_code ec, ae::Connection c) {
-        auto keep = shared_from_this();
-        connecting_.dismiss();
-        if (ec) {
-          std::string why = ec.message();
-          fail(kStatusConnectError, ec,
-               (proxy_ ? "cannot connect to the proxy " : "cannot connect to ") + where + ": " +
-                   why);
-          return;
-        }
-        on_connected(c.fd);
-      },
-      prepare);
+  auto connected = [this, where](std::error_code ec, ae::Connection c) {
+    auto keep = shared_from_this();
+    connecting_.dismiss();
+    if (ec) {
+      std::string why = ec.message();
+      fail(kStatusConnectError, ec,
+           (proxy_ ? "cannot connect to the proxy " : "cannot connect to ") + where + ": " + why);
+      return;
+    }
+    on_connected(c.fd);
+  };
+  connecting_ =
+      opt_.connector != nullptr
+          ? opt_.connector->connect(host, std::to_string(port), std::move(connected),
+                                    std::move(prepare))
+          : tcp_connect(host, std::to_string(port), std::move(connected), std::move(prepare));
 }
 
 void Exchange::on_connected(int fd) {
@@ -183,7 +185,11 @@ void Exchange::on_connected(int fd) {
   auto conn = std::make_unique<Connection>();
   conn->key = key_;
   try {
-    conn->handle = Handle(fd, {.no_delay = true, .peername = url_.host});
+    conn->handle = Handle(fd, {.no_delay = opt_.connection.no_delay,
+                               .keepalive = opt_.connection.keepalive,
+                               .read_size = opt_.connection.read_size,
+                               .max_read_size = opt_.connection.max_read_size,
+                               .peername = url_.host});
   } catch (const std::exception& e) {
     ::close(fd);
     fail(kStatusConnectError, std::make_error_code(std::errc::bad_file_descriptor), e.what());
@@ -275,8 +281,7 @@ void Exchange::start_tls() {
   });
   try {
     // The port keys the session cache: a session of host:443 is not offered to host:8443.
-    h.starttls(
-        std::make_unique<tls::Filter>(tls_ctx_, tls::Role::kConnect, url_.host, url_.port));
+    h.starttls(std::make_unique<tls::Filter>(tls_ctx_, tls::Role::kConnect, url_.host, url_.port));
   } catch (const std::exception& e) {
     fail(kStatusConnectError, tls::Error::kInternal, std::string("TLS: ") + e.what());
   }
@@ -661,8 +666,13 @@ void Exchange::follow_redirect() {
          "a streamed body cannot be sent again for the " + std::to_string(status) + " redirect");
     return;
   }
+  // Another origin (scheme, host or port, RFC 6454) does not get the caller's credentials: the
+  // same host on another port may be another party's server, and http after https is readable.
   Result<http_internal::Url> target = http_internal::parse_url(*next);
-  if (target && target->host != url_.host) left_origin_ = true;
+  if (target &&
+      (target->scheme != url_.scheme || target->host != url_.host || target->port != url_.port)) {
+    left_origin_ = true;
+  }
   url_text_ = std::move(*next);
   --redirects_left_;
   retried_ = false;

@@ -107,7 +107,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool persistent_ = true;
   int redirects_left_ = 0;
   bool hop_body_ = false;     // this hop sends a body (a 303 turns it off)
-  bool left_origin_ = false;  // a redirect went to another host: drop Authorization and Cookie
+  bool left_origin_ = false;  // a redirect left the origin: drop Authorization and Cookie
   tls::Context tls_ctx_;
 
   // The current hop.

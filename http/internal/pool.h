@@ -29,14 +29,15 @@
 
 namespace ae::http::client_internal {
 
-// Connections are reused only for the same scheme, origin (or tunnel target), proxy, TLS context
-// and session id.
+// Connections are reused only for the same scheme, origin (or tunnel target), proxy, TLS context,
+// connector and session id.
 struct ConnectionKey {
   std::string scheme;
   std::string host;
   std::uint16_t port = 0;
   std::string proxy;
   const void* tls = nullptr;
+  const void* connector = nullptr;  // Options::connector, null for the default
   std::string session;
   auto operator<=>(const ConnectionKey&) const = default;
 };

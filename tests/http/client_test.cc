@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/loop.h"
+#include "socket/connect.h"
 #include "tests/http/support/fetch.h"
 #include "tests/http/support/http_peer.h"
 #include "tests/support/loop.h"
@@ -252,25 +255,32 @@ TEST_F(ClientTest, ARedirectLoopEndsWith599AndRecurseZeroReturnsTheRedirect) {
   EXPECT_EQ(none.hdr.headers.value("Location"), "/pong");
 }
 
-TEST_F(ClientTest, UserinfoInTheUrlIsSentAsBasicAuthButNotToAnotherHost) {
+TEST_F(ClientTest, UserinfoIsSentAsBasicAuthAndNoCredentialsLeaveTheOrigin) {
+  // Another host, and the same host on another port (another origin, RFC 6454, as curl treats
+  // it), get neither the caller's Authorization nor its Cookie.
   HttpPeer other([](const Received&, PeerConnection& c) { c.write(ok("other")); });
   HttpPeer peer([&](const Received& req, PeerConnection& c) {
-    if (req.target == "/away") {
-      c.write("HTTP/1.1 302 Found\r\nLocation: http://localhost:" + std::to_string(other.port()) +
-              "/\r\nContent-Length: 0\r\n\r\n");
+    std::string host = req.target == "/away" ? "localhost" : "127.0.0.1";
+    if (req.target == "/away" || req.target == "/port") {
+      c.write("HTTP/1.1 307 Temporary Redirect\r\nLocation: http://" + host + ":" +
+              std::to_string(other.port()) + "/\r\nContent-Length: 0\r\n\r\n");
     } else {
       c.write(ok(""));
     }
   });
   fetch_now("GET", "http://alice:s%20cret@127.0.0.1:" + std::to_string(peer.port()) + "/");
   EXPECT_EQ(peer.requests()[0].headers.value("Authorization"), "Basic YWxpY2U6cyBjcmV0");
-  Options o;
-  o.headers.add("Authorization", "Bearer secret");
-  Outcome r = fetch_now("GET", peer.url("/away"), std::move(o));
-  EXPECT_EQ(r.body, "other");
-  EXPECT_EQ(peer.requests()[1].headers.value("Authorization"), "Bearer secret");
-  ASSERT_EQ(other.requests().size(), 1u);
-  EXPECT_FALSE(other.requests()[0].headers.contains("Authorization"));
+  for (const char* path : {"/away", "/port"}) {
+    Options o;
+    o.headers.add("Authorization", "Bearer secret");
+    o.headers.add("Cookie", "session=1");
+    EXPECT_EQ(fetch_now("GET", peer.url(path), std::move(o)).body, "other") << path;
+    EXPECT_EQ(peer.requests().back().headers.value("Authorization"), "Bearer secret");
+    ASSERT_FALSE(other.requests().empty());
+    EXPECT_FALSE(other.requests().back().headers.contains("Authorization")) << path;
+    EXPECT_FALSE(other.requests().back().headers.contains("Cookie")) << path;
+  }
+  EXPECT_EQ(other.requests().size(), 2u);
 }
 
 TEST_F(ClientTest, TheCookieJarIsFilledAndSentOnEveryHop) {
@@ -334,6 +344,28 @@ TEST_F(ClientTest, OnBodyStreamsPiecesAndOnHeaderSeesTheHeaderFirst) {
   EXPECT_EQ(streamed, big.size());
   EXPECT_GT(pieces, 1);
   EXPECT_EQ(order, (std::vector<std::string>{"header 200", "body 1048576"}));
+}
+
+TEST_F(ClientTest, ConnectionSettingsBoundTheReadsAndSoThePiecesOnBodyGets) {
+  std::string big(1 << 20, 'x');
+  HttpPeer peer([&](const Received&, PeerConnection& c) { c.write(ok(big)); });
+  auto largest_piece = [&](ConnectionSettings settings) {
+    std::size_t largest = 0;
+    std::size_t streamed = 0;
+    Options o;
+    o.connection = settings;
+    o.persistent = false;  // each request on a connection made with its own settings
+    o.on_body = [&](std::string_view piece, const Response&) {
+      largest = std::max(largest, piece.size());
+      streamed += piece.size();
+      return true;
+    };
+    EXPECT_EQ(fetch_now("GET", peer.url("/"), std::move(o)).hdr.status, 200);
+    EXPECT_EQ(streamed, big.size());
+    return largest;
+  };
+  EXPECT_LE(largest_piece({.read_size = 1000, .max_read_size = 1000}), 1000u);
+  EXPECT_GT(largest_piece({}), 1000u);  // the default reads grow up to 128 KiB
 }
 
 TEST_F(ClientTest, OnHeaderOrOnBodyReturningFalseCancelsWith598) {
@@ -434,6 +466,40 @@ TEST_F(ClientTest, KeepAliveReusesOneConnectionForSequentialRequests) {
   EXPECT_EQ(after.connections_reused - before.connections_reused, 3u);
   EXPECT_EQ(after.idle, 1u);
   EXPECT_EQ(after.active, 0u);
+}
+
+// A connector of the test's own: every host name leads to the peer (as a SOCKS proxy would).
+class ToThePeer : public Connector {
+ public:
+  explicit ToThePeer(std::uint16_t port) : port_(port) {}
+  Guard connect(std::string_view host, std::string_view service, ConnectCallback cb,
+                PrepareCallback prepare) override {
+    asked.push_back(std::string(host) + ":" + std::string(service));
+    return tcp_connect("127.0.0.1", std::to_string(port_), std::move(cb), std::move(prepare));
+  }
+  std::vector<std::string> asked;
+
+ private:
+  std::uint16_t port_;
+};
+
+TEST_F(ClientTest, AConnectorOfTheCallersOwnMakesTheConnectionsAndTheyArePooled) {
+  HttpPeer peer([](const Received& req, PeerConnection& c) {
+    c.write(ok(std::string(req.headers.value("Host")) + req.target));
+  });
+  ToThePeer connector(peer.port());
+  Outcome a = fetch_now("GET", "http://nowhere.invalid/a", {.connector = &connector});
+  Outcome b = fetch_now("GET", "http://nowhere.invalid/b", {.connector = &connector});
+  EXPECT_EQ(a.body, "nowhere.invalid/a");
+  EXPECT_EQ(b.body, "nowhere.invalid/b");
+  EXPECT_EQ(connector.asked, std::vector<std::string>{"nowhere.invalid:80"});
+  EXPECT_EQ(peer.accepted(), 1);  // the second request reused the connector's connection
+  // Another connector does not get that connection from the pool: it makes its own.
+  ToThePeer other(peer.port());
+  EXPECT_EQ(fetch_now("GET", "http://nowhere.invalid/c", {.connector = &other}).body,
+            "nowhere.invalid/c");
+  EXPECT_EQ(other.asked.size(), 1u);
+  EXPECT_EQ(peer.accepted(), 2);
 }
 
 TEST_F(ClientTest, ConnectionCloseAndNonIdempotentRequestsAreNotKept) {
@@ -551,6 +617,28 @@ TEST_F(ClientTest, AnIdleConnectionIsClosedAfterThePoolsIdleTimeout) {
   // The next request needs a new connection.
   EXPECT_EQ(fetch_now("GET", peer.url("/")).hdr.status, 200);
   EXPECT_EQ(peer.accepted(), 2);
+}
+
+TEST_F(ClientTest, AnIdleConnectionIsDroppedWhenItsServerClosesItOrSendsUnasked) {
+  PeerConnection* last = nullptr;
+  HttpPeer peer([&](const Received&, PeerConnection& c) {
+    last = &c;
+    c.write(ok("x"));
+  });
+  for (bool close : {true, false}) {
+    EXPECT_EQ(fetch_now("GET", peer.url("/")).hdr.status, 200);
+    ASSERT_EQ(pool_stats().idle, 1u);
+    if (close) {
+      last->close();
+    } else {
+      last->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");  // nobody asked
+    }
+    ASSERT_TRUE(run_until([&] { return pool_stats().idle == 0; })) << close;
+    ASSERT_TRUE(run_until([&] { return peer.open() == 0; }));
+  }
+  // Each request had a connection of its own: nothing was sent on a dead one.
+  EXPECT_EQ(peer.accepted(), 2);
+  EXPECT_EQ(peer.requests().size(), 2u);
 }
 
 TEST_F(ClientTest, DestroyingTheGuardCancelsSilentlyAndCancelCallsBackWith598) {
