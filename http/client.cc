@@ -19,7 +19,7 @@ void BodyWriter::write(std::string_view bytes) {
   if (std::shared_ptr<Exchange> e = exchange_.lock()) e->body_write(bytes);
 }
 
-void BodyWriter::end(Headers trailers) {
+void BodyWriter::end(const Headers& trailers) {
   if (std::shared_ptr<Exchange> e = exchange_.lock()) e->body_end(trailers);
 }
 
@@ -59,8 +59,8 @@ bool Request::active() const noexcept { return exchange_ && !exchange_->finished
 Request request(std::string_view method, std::string_view url, Options options,
                 ResponseCallback cb) {
   if (!cb) throw std::invalid_argument("ae::http::request: the callback is empty");
-  auto exchange = std::make_shared<Exchange>(std::string(method), std::string(url),
-                                             std::move(options), std::move(cb));
+  auto exchange =
+      std::make_shared<Exchange>(method, std::string(url), std::move(options), std::move(cb));
   Loop::current().postpone([exchange] { exchange->start(); });
   return Request(std::move(exchange));
 }
@@ -77,7 +77,7 @@ Task<Reply> await_reply(CondVar<Reply> done, std::shared_ptr<Request> request) {
 
 }  // namespace
 
-Task<Reply> fetch(std::string method, std::string url, Options options) {
+Task<Reply> fetch(std::string_view method, std::string_view url, Options options) {
   CondVar<Reply> done;
   auto r = std::make_shared<Request>(
       request(method, url, std::move(options), [done](std::string body, Response hdr) mutable {
@@ -86,15 +86,15 @@ Task<Reply> fetch(std::string method, std::string url, Options options) {
   return await_reply(std::move(done), std::move(r));
 }
 
-Task<Reply> fetch(std::string method, std::string url) {
-  return fetch(std::move(method), std::move(url), Options{});
+Task<Reply> fetch(std::string_view method, std::string_view url) {
+  return fetch(method, url, Options{});
 }
 
-Task<Reply> get(std::string url, Options options) {
-  return fetch("GET", std::move(url), std::move(options));
+Task<Reply> get(std::string_view url, Options options) {
+  return fetch("GET", url, std::move(options));
 }
 
-Task<Reply> get(std::string url) { return fetch("GET", std::move(url), Options{}); }
+Task<Reply> get(std::string_view url) { return fetch("GET", url, Options{}); }
 
 // ---- The pool -----------------------------------------------------------------------------------
 

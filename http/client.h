@@ -235,7 +235,7 @@ class BodyWriter {
   // Queues bytes of the body.
   void write(std::string_view bytes);
   // Ends the body; a chunked body gets `trailers` as its trailer fields.
-  void end(Headers trailers = {});
+  void end(const Headers& trailers = {});
   // Gives up: the request ends with 599 and `why`.
   void fail(std::string why);
   // Bytes queued but not yet taken by the kernel (to pace a producer).
@@ -309,13 +309,13 @@ struct Reply {
 
 // The request as a coroutine: co_await ae::http::fetch("PUT", url, options). It always finishes
 // (with an internal status on failure) and never throws for a failed request; it cannot be
-// cancelled from outside (use a total_timeout).
-// (Overloads instead of a default argument: g++ 12 moves a defaulted class-type argument of a call
-// inside a coroutine bytewise, which corrupts its strings.)
-Task<Reply> fetch(std::string method, std::string url, Options options);
-Task<Reply> fetch(std::string method, std::string url);
-Task<Reply> get(std::string url, Options options);
-Task<Reply> get(std::string url);
+// cancelled from outside (use a total_timeout). The method and URL are copied before the call
+// returns. (Overloads instead of a default argument: g++ 12 moves a defaulted class-type argument
+// of a call inside a coroutine bytewise, which corrupts its strings.)
+Task<Reply> fetch(std::string_view method, std::string_view url, Options options);
+Task<Reply> fetch(std::string_view method, std::string_view url);
+Task<Reply> get(std::string_view url, Options options);
+Task<Reply> get(std::string_view url);
 
 // ---- The pool ---------------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ bool client_owned(std::string_view name) {
 
 }  // namespace
 
-Exchange::Exchange(std::string method, std::string url, Options options, ResponseCallback cb)
+Exchange::Exchange(std::string_view method, std::string url, Options options, ResponseCallback cb)
     : method_(upper(method)),
       url_text_(std::move(url)),
       opt_(std::move(options)),

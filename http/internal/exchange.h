@@ -30,7 +30,7 @@ namespace ae::http::client_internal {
 
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(std::string method, std::string url, Options options, ResponseCallback cb);
+  Exchange(std::string_view method, std::string url, Options options, ResponseCallback cb);
   ~Exchange();
 
   // Starts from the loop (never inside http_request).

@@ -88,7 +88,7 @@ TEST_F(ClientTest, PostSendsItsBodyWithContentLength) {
   auto out = std::make_shared<Outcome>();
   Request r = http_post(peer.url("/form"), "a=1&b=2", {}, [out](std::string body, Response hdr) {
     ++out->calls;
-    out->body = body;
+    out->body = std::move(body);
     out->hdr = std::move(hdr);
   });
   ASSERT_TRUE(run_until([&] { return out->calls == 1; }));
@@ -555,13 +555,14 @@ TEST_F(ClientTest, ThePoolLimitsConnectionsPerHostAndQueuesTheRest) {
   set_pool_options({.max_per_host = 2, .max_total = 10, .idle_timeout = 3});
   int done = 0;
   std::vector<Request> requests;
+  requests.reserve(6);
   for (int i = 0; i < 6; ++i) {
-    requests.push_back(
-        http_get(peer.url("/" + std::to_string(i)), {}, [&](std::string body, Response hdr) {
-          EXPECT_EQ(hdr.status, 200);
-          EXPECT_EQ(body, "x");
-          ++done;
-        }));
+    requests.push_back(http_get(peer.url("/" + std::to_string(i)), {},
+                                [&](const std::string& body, const Response& hdr) {
+                                  EXPECT_EQ(hdr.status, 200);
+                                  EXPECT_EQ(body, "x");
+                                  ++done;
+                                }));
   }
   ASSERT_TRUE(run_until([&] { return done == 6; }));
   EXPECT_LE(max_open, 2);
@@ -583,7 +584,7 @@ TEST_F(ClientTest, ThePoolLimitsConnectionsInAllAcrossHosts) {
   for (int i = 0; i < 3; ++i) {
     for (const std::string& url :
          {a.url("/"), "http://localhost:" + std::to_string(b.port()) + "/"}) {
-      requests.push_back(http_get(url, {}, [&](std::string body, Response hdr) {
+      requests.push_back(http_get(url, {}, [&](const std::string& body, const Response& hdr) {
         EXPECT_EQ(hdr.status, 200) << hdr.reason;
         EXPECT_EQ(body, "x");
         ++done;
@@ -645,11 +646,12 @@ TEST_F(ClientTest, DestroyingTheGuardCancelsSilentlyAndCancelCallsBackWith598) {
   HttpPeer peer([](const Received&, PeerConnection&) {});  // never answers
   int silent_calls = 0;
   {
-    Request r = http_get(peer.url("/"), {}, [&](std::string, Response) { ++silent_calls; });
+    Request r =
+        http_get(peer.url("/"), {}, [&](const std::string&, const Response&) { ++silent_calls; });
     ASSERT_TRUE(run_until([&] { return peer.requests().size() == 1; }));
   }
   Outcome cancelled;
-  Request r = http_get(peer.url("/"), {}, [&](std::string, Response hdr) {
+  Request r = http_get(peer.url("/"), {}, [&](const std::string&, Response hdr) {
     ++cancelled.calls;
     cancelled.hdr = std::move(hdr);
   });
@@ -667,7 +669,9 @@ TEST_F(ClientTest, DestroyingTheGuardCancelsSilentlyAndCancelCallsBackWith598) {
 TEST_F(ClientTest, ADetachedRequestRunsToItsCallback) {
   HttpPeer peer([](const Received&, PeerConnection& c) { c.write(ok("detached")); });
   std::string got;
-  http_get(peer.url("/"), {}, [&](std::string body, Response) { got = body; }).detach();
+  http_get(peer.url("/"), {}, [&](std::string body, const Response&) {
+    got = std::move(body);
+  }).detach();
   ASSERT_TRUE(run_until([&] { return !got.empty(); }));
   EXPECT_EQ(got, "detached");
 }
@@ -676,7 +680,7 @@ TEST_F(ClientTest, TheGuardMayBeDestroyedInsideTheCallback) {
   HttpPeer peer([](const Received&, PeerConnection& c) { c.write(ok("x")); });
   auto holder = std::make_unique<Request>();
   bool called = false;
-  *holder = http_get(peer.url("/"), {}, [&](std::string, Response) {
+  *holder = http_get(peer.url("/"), {}, [&](const std::string&, const Response&) {
     called = true;
     holder.reset();
   });
