@@ -57,6 +57,16 @@ std::unique_ptr<Backend> make_backend(std::string_view name) {
   return factory != nullptr ? factory() : nullptr;
 }
 
+std::unique_ptr<Backend> make_default_backend() {
+  BackendFactory factory = nullptr;
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (!r.models.empty()) factory = r.models.front().second;  // "asio" is kept first
+  }
+  return factory != nullptr ? factory() : nullptr;
+}
+
 double Backend::wall_now() const noexcept { return core_internal::wall_clock(); }
 
 std::string linked_backends() {

@@ -12,6 +12,10 @@
 // The backends shipped with ae:
 //   //core             "asio": Boost.Asio io_context, owned or borrowed (core/backend/asio/asio.h)
 //   //core/backend/uv  "uv":   libuv uv_loop_t, owned or borrowed (core/backend/uv/uv.h)
+//   //core/backend/native "native": no foreign loop, ae's epoll set is the loop
+//                      (core/backend/native/native.h)
+//   //core/backend/ev  "ev":   libev ev_loop, owned or borrowed (core/backend/ev/ev.h)
+//   //core/backend/glib "glib": GLib GMainContext, owned or borrowed (core/backend/glib/glib.h)
 //
 // Thread safety: all members are called on the loop's thread.
 #pragma once
@@ -33,6 +37,11 @@ class BackendHost {
   // Exceptions thrown by user callbacks propagate out of it, and through the foreign loop's
   // run function, to the program.
   virtual void dispatch() = 0;
+
+  // dispatch(), but its poll of the epoll set first waits up to `timeout_ms` milliseconds (-1: no
+  // limit) for an event: for a backend with no foreign loop, whose one wait per iteration is that
+  // poll. The clocks are read after the wait.
+  virtual void wait_and_dispatch(int timeout_ms) = 0;
 
  protected:
   ~BackendHost() = default;
@@ -107,6 +116,11 @@ void register_backend(std::string name, BackendFactory factory);
 
 // Makes a backend that owns its foreign loop, of model `name`; null when no such model is linked.
 std::unique_ptr<Backend> make_backend(std::string_view name);
+
+// Makes a backend of the default model: "asio" when it is linked (//core links it), otherwise the
+// first backend linked (a program built without Asio, on //core/backend/native say); null when
+// none is.
+std::unique_ptr<Backend> make_default_backend();
 
 // The names of the linked backend models, the default ("asio") first.
 std::string linked_backends();

@@ -30,10 +30,12 @@ std::unique_ptr<Backend> backend_from_environment() {
     if (auto backend = make_backend(*model)) return backend;
     core_log(LogLevel::kError, "ae::core",
              "AE_MODEL=" + *model + " names no linked backend (linked: " + linked_backends() +
-                 "); using asio");
+                 "); using the default");
   }
-  auto backend = make_backend("asio");
-  if (!backend) throw std::logic_error("ae: the asio backend is not linked; depend on //core");
+  auto backend = make_default_backend();
+  if (!backend) {
+    throw std::logic_error("ae: no backend is linked; depend on //core or a //core/backend target");
+  }
   return backend;
 }
 
@@ -209,8 +211,7 @@ Timer Loop::timer(Seconds after, Function<void()> cb, ae::SourceLocation where) 
   return Timer(made_observed(*hooks, spec, make));
 }
 
-Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb,
-                  ae::SourceLocation where) {
+Timer Loop::timer(Seconds after, Seconds interval, Function<void()> cb, ae::SourceLocation where) {
   auto make = [&] {
     core_internal::MonoNs a = core_internal::to_ns(after.count(), "ae::timer: after");
     core_internal::MonoNs i = core_internal::to_ns(interval.count(), "ae::timer: interval");
@@ -426,7 +427,7 @@ namespace core_internal {
 void report_unobserved_croak(std::exception_ptr error) noexcept {
   std::string what = "unknown exception";
   try {
-    std::rethrow_exception(error);
+    std::rethrow_exception(std::move(error));
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

@@ -382,7 +382,8 @@ void LoopCore::fd_changed(int fd) {
 }
 
 void LoopCore::apply_fd_changes() {
-  for (std::size_t i = 0; i < fd_changes_.size(); ++i) {
+  // By index: fd_failed() stops watchers, which may queue more changes while this runs.
+  for (std::size_t i = 0; i < fd_changes_.size(); ++i) {  // NOLINT(modernize-loop-convert)
     int fd = fd_changes_[i];
     FdEntry& e = fds_[static_cast<std::size_t>(fd)];
     e.changed = false;
@@ -933,13 +934,17 @@ void LoopCore::update_time() noexcept {
   wall_now_ = backend_->wall_now();
 }
 
-void LoopCore::collect_events() {
+int LoopCore::poll_events(int wait_ms) {
   apply_fd_changes();
-  int n = ::epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), 0);
+  int n = ::epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), wait_ms);
   if (n < 0) {
     if (errno != EINTR) core_log(LogLevel::kError, "ae::core", "epoll_wait failed");
     n = 0;
   }
+  return n;
+}
+
+void LoopCore::collect_events(int n) {
   events_maybe_left_ = n > 0 && backend_->edge_triggered();
   for (int i = 0; i < n; ++i) {
     const epoll_event& ev = events_[static_cast<std::size_t>(i)];
@@ -989,8 +994,15 @@ void LoopCore::invoke_observed(WatcherNode* n, const DebugHooks& hooks) {
   if (hooks.leave != nullptr) hooks.leave(this, n, nullptr);
 }
 
-void LoopCore::dispatch() {
+void LoopCore::dispatch() { run_dispatch(0); }
+
+void LoopCore::wait_and_dispatch(int timeout_ms) { run_dispatch(timeout_ms); }
+
+void LoopCore::run_dispatch(int wait_ms) {
   after_fork_if_forked();
+  // A loop with no foreign loop waits here, in the poll that gathers the events; a foreign loop
+  // has waited already, and the poll below only looks.
+  int ready = wait_ms != 0 ? poll_events(wait_ms) : -1;
   ++dispatch_depth_;
   dispatch_requested_ = false;
   struct Rearm {
@@ -1006,7 +1018,7 @@ void LoopCore::dispatch() {
   if (hooks != nullptr && hooks->dispatch_begin != nullptr) [[unlikely]]
     hooks->dispatch_begin(this);
   run_iteration_watchers(checks_);
-  collect_events();
+  collect_events(ready >= 0 ? ready : poll_events(0));
   collect_timers();
   if (pending_pos_ >= pending_.size() && postponed_.empty()) {
     for (IdleNode* n = idles_.head; n != nullptr; n = n->next) queue(n);

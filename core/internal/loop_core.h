@@ -82,6 +82,7 @@ class LoopCore final : public BackendHost {
   bool run_once(bool block);
   void stop() noexcept { stop_requested_ = true; }
   void dispatch() override;
+  void wait_and_dispatch(int timeout_ms) override;
   // True while a dispatch (and so a callback or a postponed call) is running.
   bool dispatching() const noexcept { return dispatch_depth_ > 0; }
 
@@ -113,7 +114,7 @@ class LoopCore final : public BackendHost {
     NodeList<IoNode> writers;
     std::uint32_t registered = 0;  // the interest the kernel has now
     bool changed = false;          // queued in fd_changes_
-    bool always_ready = false;  // epoll refused it (regular file): ready every iteration
+    bool always_ready = false;     // epoll refused it (regular file): ready every iteration
   };
 
   struct PostQueue {
@@ -146,7 +147,12 @@ class LoopCore final : public BackendHost {
   void fd_failed(int fd, int error);
   void queue_fd(FdEntry& e, std::uint32_t revents);
 
-  void collect_events();
+  // Polls the epoll set, waiting up to `wait_ms` (0: not at all; -1: no limit).
+  int poll_events(int wait_ms);
+  // Queues what poll_events() found (`ready` events), always-ready fds and reaped children.
+  void collect_events(int ready);
+  // One iteration; `wait_ms` as for poll_events().
+  void run_dispatch(int wait_ms);
   void collect_timers();
   void invoke_pending();
   void invoke_observed(WatcherNode* n, const DebugHooks& hooks);

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -128,7 +129,8 @@ TEST_P(ChildTest, RejectsNegativePidsAndStrangers) {
   EXPECT_EQ(loop().active_watchers(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, ChildTest, ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, ChildTest, ::testing::ValuesIn(conformance_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

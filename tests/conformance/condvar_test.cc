@@ -7,6 +7,7 @@
 
 #include "core/condvar.h"
 #include "core/task.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -209,7 +210,7 @@ TEST_P(CondVarTest, CoAwaitOnAReadyVariableDoesNotSuspend) {
   EXPECT_EQ(task.recv(), 8);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, CondVarTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, CondVarTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -58,7 +59,7 @@ TEST_P(ExceptionTest, ThrowFromAnIoWatcherAndAPostponedCall) {
   ::close(fds[1]);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, ExceptionTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, ExceptionTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

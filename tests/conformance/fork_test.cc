@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -111,7 +112,8 @@ TEST_P(ForkTest, AChildMayUseTheLoopItInherited) {
   expect_parent_still_hears(pid, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, ForkTest, ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, ForkTest, ::testing::ValuesIn(conformance_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -59,7 +60,8 @@ TEST_P(IdleTest, StopsWhenDestroyedInsideItsCallback) {
   EXPECT_EQ(calls, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, IdleTest, ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, IdleTest, ::testing::ValuesIn(conformance_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -224,7 +225,8 @@ TEST_P(IoTest, AnFdClosedUnderAWatcherStopsItWithoutSpinning) {
   w.reset();
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, IoTest, ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, IoTest, ::testing::ValuesIn(conformance_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -135,7 +136,7 @@ TEST_P(IterationTest, OutliveTheirLoop) {
   c.unref();
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, IterationTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, IterationTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/manual_backend.h"
 #include "tests/support/run_until.h"
@@ -176,7 +177,7 @@ TEST_P(PeriodicTest, UnreferencedItLetsRunReturnAndItOutlivesItsLoop) {
   EXPECT_FALSE(q.active());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, PeriodicTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, PeriodicTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -224,7 +225,7 @@ TEST_P(PostponeTest, AnObjectHandedOverBeforeACallbackThrowsIsStillDeleted) {
   EXPECT_EQ(log, (std::vector<std::string>{"deleted"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, PostponeTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, PostponeTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

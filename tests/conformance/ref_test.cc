@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -91,7 +92,8 @@ TEST_P(RefTest, UnrefAfterFiringAndAfterTheLoopIsGoneIsHarmless) {
   EXPECT_EQ(loop().active_watchers(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, RefTest, ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, RefTest, ::testing::ValuesIn(conformance_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -126,7 +127,7 @@ TEST_P(SignalTest, AHandlerTheProgramInstalledLaterStaysWhenTheLastWatcherGoes) 
   ::sigaction(SIGUSR2, &before, nullptr);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, SignalTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, SignalTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "core/condvar.h"
 #include "core/task.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 
 namespace ae::testing {
@@ -66,7 +67,7 @@ TEST_P(TaskLifetimeTest, ACoroutineThatResumesIsNotDestroyedByItsLoop) {
   EXPECT_TRUE(destroyed) << "a finished coroutine frees itself";
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, TaskLifetimeTest, ::testing::ValuesIn(all_backends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, TaskLifetimeTest, ::testing::ValuesIn(conformance_backends()),
                          backend_name);
 
 }  // namespace

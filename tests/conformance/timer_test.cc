@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/condvar.h"
+#include "tests/conformance/backends.h"
 #include "tests/support/loop.h"
 #include "tests/support/run_until.h"
 
@@ -223,7 +224,8 @@ TEST_P(TimerTest, WatcherOutlivingItsLoopIsInert) {
   t.reset();  // harmless
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, TimerTest, ::testing::ValuesIn(all_backends()), backend_name);
+INSTANTIATE_TEST_SUITE_P(AllBackends, TimerTest, ::testing::ValuesIn(conformance_backends()),
+                         backend_name);
 
 }  // namespace
 }  // namespace ae::testing

@@ -3,6 +3,8 @@
 #include <uv.h>
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <utility>
 
@@ -17,6 +19,7 @@ struct TestLoop::Foreign {
   boost::asio::io_context io{1};
   uv_loop_t uv{};
   bool uv_used = false;
+  std::shared_ptr<void> added;  // what a registered variant borrows
   ~Foreign() {
     if (uv_used) {
       // Close callbacks of handles ae closed still have to run before the loop can close.
@@ -25,6 +28,19 @@ struct TestLoop::Foreign {
     }
   }
 };
+
+namespace {
+
+std::map<std::string, BackendVariant, std::less<>>& variants() {
+  static std::map<std::string, BackendVariant, std::less<>> v;  // made on first use
+  return v;
+}
+
+}  // namespace
+
+void register_backend_variant(std::string name, BackendVariant make) {
+  variants()[std::move(name)] = make;
+}
 
 std::vector<std::string> all_backends() { return {"asio", "asio_borrowed", "uv", "uv_borrowed"}; }
 
@@ -45,6 +61,8 @@ TestLoop::TestLoop(std::string_view backend)
     auto m = std::make_unique<ManualBackend>();
     manual_ = m.get();
     made = std::move(m);
+  } else if (auto v = variants().find(backend); v != variants().end()) {
+    made = v->second(foreign_->added);
   } else {
     made = make_backend(backend);
   }

@@ -5,7 +5,9 @@
 //   "asio", "uv"                    ae's loop owning a foreign loop of that model;
 //   "asio_borrowed", "uv_borrowed"  borrowing an io_context / uv_loop_t the fixture owns, as a
 //                                   program that already runs Asio or libuv would;
-//   "manual"                        a clock only the test moves (tests/support/manual_backend.h).
+//   "manual"                        a clock only the test moves (tests/support/manual_backend.h);
+//   any other linked model          ("native", "ev", "glib") owning its loop, and the variants
+//                                   test libraries add (register_backend_variant).
 //
 // Example:
 //   class ServerTest : public ae::testing::LoopTest {};   // the parameter is the backend name
@@ -42,6 +44,13 @@ std::vector<std::string> all_backends();
 std::vector<std::string> main_backends();
 // Names TEST_P instances after their backend ("asio", not "0").
 std::string backend_name(const ::testing::TestParamInfo<std::string>& info);
+
+// A backend variant added by a test library for a backend this library does not link (say
+// "ev_borrowed", tests/conformance/ev_backends.cc): returns the backend, and puts into `foreign`
+// what must outlive the ae loop made on it (the foreign loop it borrows).
+using BackendVariant = std::unique_ptr<Backend> (*)(std::shared_ptr<void>& foreign);
+// Makes TestLoop(name) use `make`. Called from a static initialiser of the library that adds it.
+void register_backend_variant(std::string name, BackendVariant make);
 
 // A loop on `backend`, current on this thread from construction to destruction.
 // Lifetime: destroy what holds watchers first (members declared after it are). The destructor
