@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs AnyEvent's watcher benchmark for ae (asio and uv backends) and, in the same run, the same
-# work written natively against libev, libuv and plain Boost.Asio; prints the tables with ratios
+# Runs AnyEvent's watcher benchmark for ae on every backend (asio, uv, native, ev, glib) and, in
+# the same run, the same work written natively against libev, libuv and plain Boost.Asio; prints
+# the tables with ratios
 # against libev. Builds with --config=opt; every implementation runs in its own process.
 #
 # Usage: bench/run_watchers.sh [--count N] [--runs R]

@@ -36,13 +36,16 @@ echo "lint.sh: ${#files[@]} files"
 status=0
 "$FORMAT" --dry-run --Werror "${files[@]}" || status=1
 
-# Each file parses alone: includes are from the repository root and /usr/include, as in Bazel.
+# Each file parses alone: includes are from the repository root and /usr/include, as in Bazel,
+# plus GLib's folders, which Bazel gets from @system_glib (bazel/deps.bzl).
+GLIB_CFLAGS=$(pkg-config --cflags glib-2.0 2>/dev/null || true)
 tidy_one() {
-  "$TIDY" --quiet "$1" -- -std=c++20 -x c++ -I. -Wno-pragma-once-outside-header 2>&1 | grep -v ' warnings\? generated\.$'
+  # shellcheck disable=SC2086  # GLIB_CFLAGS is a list of flags
+  "$TIDY" --quiet "$1" -- -std=c++20 -x c++ -I. $GLIB_CFLAGS -Wno-pragma-once-outside-header 2>&1 | grep -v ' warnings\? generated\.$'
   return "${PIPESTATUS[0]}"
 }
 export -f tidy_one
-export TIDY
+export TIDY GLIB_CFLAGS
 printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -I{} bash -c 'tidy_one "$1"' _ {} || status=1
 
 ((status == 0)) && echo "lint.sh: clean" || echo "lint.sh: findings above" >&2

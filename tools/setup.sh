@@ -19,8 +19,9 @@ PKGS=(
   libre2-dev
   # tests/header_examples extracts each public header's example with a Python script.
   python3
-  # Peers measured beside ae in bench/ and spdlog for the logging benchmark.
-  libuv1-dev libev-dev libspdlog-dev
+  # The libev and GLib backends (libev is also measured beside ae in bench/, as are libuv and
+  # spdlog, for the logging benchmark).
+  libuv1-dev libev-dev libglib2.0-dev libspdlog-dev
   # libcurl's multi interface, the peer of the HTTP client benchmark.
   libcurl4-openssl-dev
   # Real peers used by interop tests, examples and the tour.

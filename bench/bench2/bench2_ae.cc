@@ -1,8 +1,8 @@
 // bench2 on ae with raw watchers: ae::io on each server's read end and an ae::Timer timeout
 // that each request re-arms with Timer::set (no allocation), on the backend named by the first
-// argument ("asio" or "uv").
+// argument ("asio", "uv", "native", "ev" or "glib").
 //
-// Usage: bench2_ae <asio|uv> <servers> <active> <milliseconds>
+// Usage: bench2_ae <asio|uv|native|ev|glib> <servers> <active> <milliseconds>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -48,7 +48,7 @@ class AeServers final : public ae::bench::Servers {
 
 int main(int argc, char** argv) {
   return ae::bench::guarded_main([&] {
-    auto args = ae::bench::parse_bench2_args(argc, argv, "bench2_ae <asio|uv>", 1);
+    auto args = ae::bench::parse_bench2_args(argc, argv, "bench2_ae <asio|uv|native|ev|glib>", 1);
     std::string model = args.modes.at(0);
     auto backend = ae::make_backend(model);
     if (!backend) throw std::invalid_argument("no backend named " + model);

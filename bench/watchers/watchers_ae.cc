@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
       args.erase(args.begin() + 1);
     }
 #endif
-    if (args.size() != 2) throw std::invalid_argument("usage: watchers_ae <asio|uv> <watchers>");
+    if (args.size() != 2)
+      throw std::invalid_argument("usage: watchers_ae <asio|uv|native|ev|glib> <watchers>");
     std::string model = args[0];
     auto watchers = static_cast<std::size_t>(ae::bench::parse_count(args[1].c_str(), "watchers"));
     auto backend = ae::make_backend(model);

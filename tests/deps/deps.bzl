@@ -7,6 +7,8 @@ ALLOWED = {
     "core/backend/uv": {"packages": ["core"], "third_party": ["asio", "libuv"]},
     # Core without its default backend: a program on these alone links no Boost.Asio.
     "core/backend/native": {"packages": ["core"], "third_party": []},
+    "core/backend/ev": {"packages": ["core"], "third_party": ["libev"]},
+    "core/backend/glib": {"packages": ["core"], "third_party": ["glib"]},
     "handle": {"packages": ["core", "handle"], "third_party": ["asio", "nlohmann_json", "re2"]},
     "socket": {"packages": ["core", "socket"], "third_party": ["asio"]},
     "dns": {"packages": ["core", "dns"], "third_party": ["asio", "cares"]},

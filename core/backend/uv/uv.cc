@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core/backend/kept_exception.h"
 #include "core/log_hook.h"
 #include "core/loop.h"
 
@@ -156,9 +157,7 @@ class UvBackend final : public Backend {
     host_->dispatch();
   }
 
-  void rethrow_pending() {
-    if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
-  }
+  void rethrow_pending() { kept_.rethrow(); }
 
   void after_fork() noexcept override {
     if (int rc = uv_loop_fork(loop_); rc != 0) {
@@ -173,7 +172,7 @@ class UvBackend final : public Backend {
     close_handle(poll_);
     close_handle(timer_);
     close_handle(idle_);
-    if (pending_) report(pending_);
+    kept_.report();
   }
 
  private:
@@ -195,21 +194,9 @@ class UvBackend final : public Backend {
     try {
       host_->dispatch();
     } catch (...) {
-      if (pending_) report(pending_);
-      pending_ = std::current_exception();
+      kept_.keep();
       uv_stop(loop_);
     }
-  }
-
-  static void report(std::exception_ptr e) noexcept {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      what = ex.what();
-    } catch (...) {
-    }
-    core_log(LogLevel::kError, "ae::core", "exception from a callback was not collected: " + what);
   }
 
   uv_loop_t* loop_;
@@ -225,7 +212,7 @@ class UvBackend final : public Backend {
   bool timer_armed_ = false;
   bool referenced_ = true;  // ae's handles are uv_ref'd
   TimePoint timer_deadline_{};
-  std::exception_ptr pending_;
+  backend_internal::KeptException kept_;
 };
 
 const bool kRegistered = [] {
