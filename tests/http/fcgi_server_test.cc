@@ -75,10 +75,14 @@ TEST(FcgiServerTest, KeepConnServesSeveralRequestsOnOneConnection) {
 }
 
 TEST(FcgiServerTest, MultiplexedRequestsOnOneConnectionAreAnsweredIndependently) {
-  // The first request answers later than the second.
-  Pair p({.on_request = [](Request& r) {
-    double delay = r.param("QUERY_STRING") == "slow" ? 0.05 : 0;
-    r.data = std::make_shared<Timer>(timer(delay, r.wrap_cb(echo)));
+  // The first request answers only once the second one has ended.
+  std::function<void()> answer_slow;
+  Pair p({.on_request = [&](Request& r) {
+    if (r.param("QUERY_STRING") == "slow") {
+      answer_slow = r.wrap_cb(echo);
+    } else {
+      r.data = std::make_shared<Timer>(timer(0, r.wrap_cb(echo)));
+    }
   }});
   p.client->begin(1, true);
   p.client->begin(2, true);
@@ -87,7 +91,9 @@ TEST(FcgiServerTest, MultiplexedRequestsOnOneConnectionAreAnsweredIndependently)
   p.client->stdin_data(2, "");
   p.client->stdin_data(1, "");
   ASSERT_TRUE(p.client->wait_end(2));
+  ASSERT_TRUE(testing::run_until([&] { return static_cast<bool>(answer_slow); }));
   EXPECT_FALSE(p.client->reply(1).ended);
+  answer_slow();
   ASSERT_TRUE(p.client->wait_end(1));
   EXPECT_TRUE(p.client->reply(1).out.ends_with(" slow []"));
   EXPECT_TRUE(p.client->reply(2).out.ends_with(" fast []"));
