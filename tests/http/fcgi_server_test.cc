@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/core.h"
@@ -142,19 +143,19 @@ TEST(FcgiServerTest, HooksRunPreStartPostThenErrorWithTheException) {
   std::vector<std::string> order;
   Pair p({.on_request =
               [&](Request& r) {
-                order.push_back("start");
+                order.emplace_back("start");
                 r.data = std::make_shared<Timer>(timer(0, r.wrap_cb([&](Request&) {
-                  order.push_back("callback");
+                  order.emplace_back("callback");
                   throw std::runtime_error("from callback");
                 })));
                 throw std::runtime_error("from start");
               },
-          .pre = [&](Request&) { order.push_back("pre"); },
-          .post = [&](Request&) { order.push_back("post"); },
+          .pre = [&](Request&) { order.emplace_back("pre"); },
+          .post = [&](Request&) { order.emplace_back("post"); },
           .error =
               [&](Request& r, std::exception_ptr e) {
                 try {
-                  std::rethrow_exception(e);
+                  std::rethrow_exception(std::move(e));
                 } catch (const std::exception& ex) {
                   order.push_back(std::string("error: ") + ex.what());
                 }
